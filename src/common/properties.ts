@@ -1,0 +1,146 @@
+import { fail } from './errors.js';
+import type { Column, TableDefinition } from './schema.js';
+import { parseDurationMs, parseSizeBytes } from './units.js';
+
+/**
+ * Every table property is declared here once, with its type, default and description. CREATE TABLE
+ * validates against this list; the docs table in README is generated from it (`describeProperties`).
+ * Names follow Fluss.
+ */
+type Kind =
+  | { kind: 'size'; minBytes: number }
+  | { kind: 'duration'; minMs: number }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'boolean' }
+  | { kind: 'column' }
+  | { kind: 'string' };
+
+interface PropertySpec {
+  readonly name: string;
+  readonly default: string | undefined;
+  readonly description: string;
+  readonly type: Kind;
+}
+
+export const AGGREGATE_FUNCTIONS = [
+  'sum', 'product', 'max', 'min', 'last_value', 'last_value_ignore_nulls', 'first_value',
+  'first_value_ignore_nulls', 'listagg', 'bool_and', 'bool_or',
+] as const;
+export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
+
+export const MERGE_ENGINES = ['last_row', 'first_row', 'versioned', 'aggregation'] as const;
+export type MergeEngine = (typeof MERGE_ENGINES)[number];
+
+export const PROPERTIES: readonly PropertySpec[] = [
+  { name: 'table.log.segment.file-size', default: '1gb', description: 'roll the active log segment at this size', type: { kind: 'size', minBytes: 1024 } },
+  { name: 'table.log.ttl', default: '7d', description: 'delete closed log segments older than this (once tiered, when the lake is on)', type: { kind: 'duration', minMs: 1000 } },
+  { name: 'table.log.compression', default: 'none', description: 'compression of stored record batches: none, lz4 or zstd', type: { kind: 'enum', values: ['none', 'lz4', 'zstd'] } },
+  { name: 'table.log.index.interval-size', default: '4kb', description: 'bytes of log between two entries of the sparse offset and time indexes', type: { kind: 'size', minBytes: 1 } },
+  { name: 'table.merge-engine', default: 'last_row', description: 'how a primary-key table merges a new row with the old: last_row, first_row, versioned, aggregation', type: { kind: 'enum', values: MERGE_ENGINES } },
+  { name: 'table.merge-engine.versioned.ver-column', default: undefined, description: 'the int32, int64 or timestamp column that orders versions (versioned merge engine)', type: { kind: 'column' } },
+  { name: 'table.changelog.image', default: 'FULL', description: 'FULL writes -U before-images, WAL does not', type: { kind: 'enum', values: ['FULL', 'WAL'] } },
+  { name: 'table.delete.behavior', default: undefined, description: 'allow, ignore or disable deletes (default allow; ignore for first_row and aggregation)', type: { kind: 'enum', values: ['allow', 'ignore', 'disable'] } },
+  { name: 'table.datalake.enabled', default: 'false', description: 'tier this table into the lake', type: { kind: 'boolean' } },
+  { name: 'table.datalake.freshness', default: '30s', description: 'how often tiering runs for this table', type: { kind: 'duration', minMs: 1000 } },
+];
+
+const AGG_PROPERTY = /^fields\.([A-Za-z_][A-Za-z0-9_]*)\.agg$/;
+const LISTAGG_DELIMITER = /^fields\.([A-Za-z_][A-Za-z0-9_]*)\.listagg\.delimiter$/;
+
+function checkValue(spec: PropertySpec, value: string, def: TableDefinition): void {
+  const t = spec.type;
+  switch (t.kind) {
+    case 'size':
+      if (parseSizeBytes(value, spec.name) < t.minBytes) fail('INVALID_PROPERTY', `${spec.name} must be at least ${t.minBytes} bytes`);
+      return;
+    case 'duration':
+      if (parseDurationMs(value, spec.name) < t.minMs) fail('INVALID_PROPERTY', `${spec.name} must be at least ${t.minMs} ms, got '${value}'`);
+      return;
+    case 'enum':
+      if (!t.values.includes(value)) fail('INVALID_PROPERTY', `${spec.name} must be one of ${t.values.join(', ')}, got '${value}'`);
+      return;
+    case 'boolean':
+      if (value !== 'true' && value !== 'false') fail('INVALID_PROPERTY', `${spec.name} must be true or false, got '${value}'`);
+      return;
+    case 'column':
+      if (!def.columns.some((c) => c.name === value)) fail('INVALID_PROPERTY', `${spec.name} names '${value}', which is not a column of the table`);
+      return;
+    case 'string':
+      return;
+  }
+}
+
+function columnOf(def: TableDefinition, name: string, prop: string): Column {
+  const col = def.columns.find((c) => c.name === name);
+  if (!col) fail('INVALID_PROPERTY', `${prop} names column '${name}', which is not a column of the table`);
+  return col;
+}
+
+/** Validates raw properties against the declared list and the table; returns them as strings. */
+export function validateProperties(raw: Record<string, unknown>, def: TableDefinition): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, rawValue] of Object.entries(raw)) {
+    if (typeof rawValue !== 'string' && typeof rawValue !== 'number' && typeof rawValue !== 'boolean') {
+      fail('INVALID_PROPERTY', `property ${name} must be a string`);
+    }
+    const value = String(rawValue);
+    const spec = PROPERTIES.find((p) => p.name === name);
+    const agg = AGG_PROPERTY.exec(name);
+    const delim = LISTAGG_DELIMITER.exec(name);
+    if (spec) checkValue(spec, value, def);
+    else if (agg) {
+      const col = columnOf(def, agg[1]!, name);
+      if (def.primaryKey.includes(col.name)) fail('INVALID_PROPERTY', `${name}: primary-key column '${col.name}' cannot be aggregated`);
+      if (!(AGGREGATE_FUNCTIONS as readonly string[]).includes(value)) {
+        fail('INVALID_PROPERTY', `${name}: unknown aggregate function '${value}'; use one of ${AGGREGATE_FUNCTIONS.join(', ')}`);
+      }
+    } else if (delim) columnOf(def, delim[1]!, name);
+    else fail('INVALID_PROPERTY', `unknown table property '${name}'; known: ${PROPERTIES.map((p) => p.name).join(', ')}, fields.<column>.agg, fields.<column>.listagg.delimiter`);
+    out[name] = value;
+  }
+  checkCombinations(out, def);
+  return out;
+}
+
+function checkCombinations(props: Record<string, string>, def: TableDefinition): void {
+  const isPk = def.primaryKey.length > 0;
+  const engine = props['table.merge-engine'];
+  const pkOnly = Object.keys(props).filter((k) => k.startsWith('table.merge-engine') || k.startsWith('fields.') || k === 'table.changelog.image' || k === 'table.delete.behavior');
+  if (!isPk && pkOnly.length > 0) fail('INVALID_PROPERTY', `${pkOnly[0]} applies only to primary-key tables`);
+  const verCol = props['table.merge-engine.versioned.ver-column'];
+  if (engine === 'versioned') {
+    if (!verCol) fail('INVALID_PROPERTY', 'the versioned merge engine needs table.merge-engine.versioned.ver-column');
+    const col = columnOf(def, verCol, 'table.merge-engine.versioned.ver-column');
+    if (!['int32', 'int64', 'timestamp'].includes(col.type)) {
+      fail('INVALID_PROPERTY', `version column '${verCol}' must be int32, int64 or timestamp, not ${col.type}`);
+    }
+  } else if (verCol) fail('INVALID_PROPERTY', 'table.merge-engine.versioned.ver-column needs table.merge-engine = versioned');
+  if (engine !== 'aggregation' && Object.keys(props).some((k) => k.startsWith('fields.'))) {
+    fail('INVALID_PROPERTY', 'fields.<column>.agg properties need table.merge-engine = aggregation');
+  }
+  if (engine === 'first_row' && props['table.delete.behavior'] === 'allow') {
+    fail('INVALID_PROPERTY', 'the first_row merge engine cannot allow deletes; use table.delete.behavior ignore or disable');
+  }
+  for (const [k, v] of Object.entries(props)) {
+    const agg = AGG_PROPERTY.exec(k);
+    if (!agg) continue;
+    const col = columnOf(def, agg[1]!, k);
+    const numeric = ['int8', 'int16', 'int32', 'int64', 'float32', 'float64'].includes(col.type);
+    const ordered = numeric || ['string', 'date', 'timestamp'].includes(col.type);
+    const ok = (v === 'sum' || v === 'product') ? numeric
+      : (v === 'max' || v === 'min') ? ordered
+        : v === 'listagg' ? col.type === 'string'
+          : (v === 'bool_and' || v === 'bool_or') ? col.type === 'boolean' : true;
+    if (!ok) fail('INVALID_PROPERTY', `${k}: ${v} cannot aggregate column '${col.name}' of type ${col.type}`);
+  }
+}
+
+/** The effective value of a property: the table's own, else the declared default. */
+export function property(def: Pick<TableDefinition, 'properties'>, name: string): string | undefined {
+  return def.properties[name] ?? PROPERTIES.find((p) => p.name === name)?.default;
+}
+
+export function describeProperties(): string {
+  const rows = PROPERTIES.map((p) => `| \`${p.name}\` | ${p.default ?? '—'} | ${p.description} |`);
+  return ['| property | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
