@@ -1,0 +1,90 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { fail, LakestreamError } from '../common/errors.js';
+import { Gate } from './admission.js';
+import { Catalog } from './catalog.js';
+import type { ServerConfig } from './config.js';
+import type { ServerContext } from './context.js';
+import { errorHandler } from './http-errors.js';
+import { ARROW_STREAM } from './http-params.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { logRoutes } from './routes/log.js';
+import { TableStore } from './table-store.js';
+
+function serial(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+function parseJsonBody(body: string): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body);
+  } catch (e) {
+    return fail('INVALID_JSON', `the body is not valid JSON: ${(e as Error).message.slice(0, 200)}`);
+  }
+}
+
+/** Body parsers: JSON and Arrow IPC streams, both limited while they stream in; anything else is a 415. */
+function registerParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as LakestreamError, undefined);
+    }
+  });
+  app.addContentTypeParser(ARROW_STREAM, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (_req, _payload, done) => {
+    done(new LakestreamError('UNSUPPORTED_CONTENT_TYPE', `send content-type application/json or ${ARROW_STREAM}`), undefined);
+  });
+}
+
+export interface Server {
+  readonly app: FastifyInstance;
+  readonly context: ServerContext;
+  close(): Promise<void>;
+}
+
+/** Opens the catalog and every table (recovering their logs), then builds the HTTP app. */
+export async function createServer(config: ServerConfig): Promise<Server> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: config.maxRequestBytes,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 256 },
+  });
+  const catalog = Catalog.open(config.dataDir);
+  const tables = new TableStore(config.dataDir, catalog);
+  await tables.openAll();
+  const context: ServerContext = {
+    config,
+    catalog,
+    tables,
+    writes: new Gate(config.maxInFlightWrites, 'write requests'),
+    longPolls: new Gate(config.maxLongPolls, 'waiting fetches'),
+    ddl: serial(),
+  };
+  registerParsers(app);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    errorHandler(new LakestreamError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}; see docs/API.md`), req, reply);
+  });
+  app.get('/v1/health', async () => ({ status: 'ok' }));
+  catalogRoutes(app, context);
+  logRoutes(app, context);
+  return {
+    app,
+    context,
+    async close() {
+      await app.close();
+      await tables.closeAll();
+    },
+  };
+}

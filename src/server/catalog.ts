@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fail } from '../common/errors.js';
+import type { TableDefinition } from '../common/schema.js';
+import { tableKind, validateEntityName } from '../common/schema.js';
+import { writeFileDurably } from './durable-file.js';
+
+export interface TableEntry {
+  readonly database: string;
+  readonly name: string;
+  readonly tableId: number;
+  readonly createdAt: number;
+  readonly definition: TableDefinition;
+}
+
+interface CatalogFile {
+  version: 1;
+  nextTableId: number;
+  databases: Record<string, { createdAt: number; tables: Record<string, Omit<TableEntry, 'database' | 'name'>> }>;
+}
+
+/**
+ * Databases and tables, kept in one JSON file replaced atomically on every DDL, so a kill -9 in the
+ * middle of a DDL leaves the catalog as before or as after. Table data lives under the table's id,
+ * never its name, so a dropped and re-created table cannot see old files.
+ */
+export class Catalog {
+  private state: CatalogFile;
+
+  private constructor(private readonly file: string, state: CatalogFile) {
+    this.state = state;
+  }
+
+  static open(dataDir: string): Catalog {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const file = path.join(dataDir, 'catalog.json');
+    if (!fs.existsSync(file)) return new Catalog(file, { version: 1, nextTableId: 1, databases: {} });
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as CatalogFile;
+    if (state.version !== 1 || typeof state.databases !== 'object') throw new Error(`${file} is not a lakestream catalog (version ${String(state.version)})`);
+    return new Catalog(file, state);
+  }
+
+  private commit(next: CatalogFile): void {
+    writeFileDurably(this.file, JSON.stringify(next, null, 1));
+    this.state = next;
+  }
+
+  private copy(): CatalogFile {
+    return structuredClone(this.state);
+  }
+
+  listDatabases(): string[] {
+    return Object.keys(this.state.databases).sort();
+  }
+
+  hasDatabase(db: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.state.databases, db);
+  }
+
+  requireDatabase(db: string): void {
+    if (!this.hasDatabase(db)) fail('DATABASE_NOT_FOUND', `database '${db.slice(0, 128)}' does not exist; create it with PUT /v1/databases/${encodeURIComponent(db.slice(0, 128))}`);
+  }
+
+  /** Returns false when it already existed and ifNotExists allowed that. */
+  createDatabase(db: string, ifNotExists: boolean): boolean {
+    validateEntityName('database', db);
+    if (this.hasDatabase(db)) {
+      if (ifNotExists) return false;
+      fail('DATABASE_EXISTS', `database '${db}' already exists`);
+    }
+    const next = this.copy();
+    next.databases[db] = { createdAt: Date.now(), tables: {} };
+    this.commit(next);
+    return true;
+  }
+
+  /** Drops the database; returns the ids of the tables dropped with it. */
+  dropDatabase(db: string, cascade: boolean): number[] {
+    this.requireDatabase(db);
+    const tables = Object.values(this.state.databases[db]!.tables);
+    if (tables.length > 0 && !cascade) {
+      fail('DATABASE_NOT_EMPTY', `database '${db}' has ${tables.length} table(s); drop them first or pass ?cascade=true`);
+    }
+    const next = this.copy();
+    delete next.databases[db];
+    this.commit(next);
+    return tables.map((t) => t.tableId);
+  }
+
+  listTables(db: string): string[] {
+    this.requireDatabase(db);
+    return Object.keys(this.state.databases[db]!.tables).sort();
+  }
+
+  getTable(db: string, name: string): TableEntry {
+    this.requireDatabase(db);
+    const t = this.state.databases[db]!.tables[name];
+    if (!t || !Object.prototype.hasOwnProperty.call(this.state.databases[db]!.tables, name)) {
+      fail('TABLE_NOT_FOUND', `table ${db}.${name.slice(0, 128)} does not exist`);
+    }
+    return { database: db, name, ...t };
+  }
+
+  allTables(): TableEntry[] {
+    return Object.entries(this.state.databases).flatMap(([db, d]) => Object.entries(d.tables).map(([name, t]) => ({ database: db, name, ...t })));
+  }
+
+  /** Returns the existing entry unchanged (created=false) when ifNotExists allows it. */
+  createTable(db: string, name: string, definition: TableDefinition, ifNotExists: boolean): { entry: TableEntry; created: boolean } {
+    validateEntityName('table', name);
+    this.requireDatabase(db);
+    if (Object.prototype.hasOwnProperty.call(this.state.databases[db]!.tables, name)) {
+      if (ifNotExists) return { entry: this.getTable(db, name), created: false };
+      fail('TABLE_EXISTS', `table ${db}.${name} already exists`);
+    }
+    const next = this.copy();
+    const entry = { tableId: next.nextTableId, createdAt: Date.now(), definition };
+    next.nextTableId += 1;
+    next.databases[db]!.tables[name] = entry;
+    this.commit(next);
+    return { entry: { database: db, name, ...entry }, created: true };
+  }
+
+  dropTable(db: string, name: string): number {
+    const entry = this.getTable(db, name);
+    const next = this.copy();
+    delete next.databases[db]!.tables[name];
+    this.commit(next);
+    return entry.tableId;
+  }
+}
+
+export function describeTable(entry: TableEntry): Record<string, unknown> {
+  const d = entry.definition;
+  return {
+    database: entry.database,
+    name: entry.name,
+    kind: tableKind(d),
+    tableId: entry.tableId,
+    createdAt: entry.createdAt,
+    columns: d.columns,
+    primaryKey: d.primaryKey,
+    buckets: d.buckets,
+    bucketKey: d.bucketKey,
+    properties: d.properties,
+  };
+}

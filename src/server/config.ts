@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { fail } from '../common/errors.js';
+import { parseSizeBytes } from '../common/units.js';
+
+/**
+ * The one schema of server settings. Each has a flag, an environment variable, a default, and a
+ * parser that refuses bad values at start-up with a message naming the flag. `serve --help` is
+ * generated from this list.
+ */
+interface Setting<T> {
+  readonly flag: string;
+  readonly env: string;
+  readonly default: string;
+  readonly description: string;
+  readonly parse: (raw: string, name: string) => T;
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      fail('INVALID_PARAMETER', `${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+    }
+    return n;
+  };
+}
+
+function size(minBytes: number) {
+  return (raw: string, name: string): number => {
+    const n = parseSizeBytes(raw, name);
+    if (n < minBytes) fail('INVALID_PARAMETER', `${name} must be at least ${minBytes} bytes, got '${raw}'`);
+    return n;
+  };
+}
+
+const text = (raw: string): string => raw;
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string, name: string): T => {
+    if (!(values as readonly string[]).includes(raw)) fail('INVALID_PARAMETER', `${name} must be one of ${values.join(', ')}, got '${raw}'`);
+    return raw as T;
+  };
+}
+
+export const SETTINGS = {
+  host: { flag: 'host', env: 'LAKESTREAM_HOST', default: '127.0.0.1', description: 'address to listen on', parse: text },
+  port: { flag: 'port', env: 'LAKESTREAM_PORT', default: '9123', description: 'TCP port (0 picks a free one)', parse: integer(0, 65535) },
+  dataDir: { flag: 'data-dir', env: 'LAKESTREAM_DATA_DIR', default: './data', description: 'where logs, indexes and the catalog live', parse: (raw: string) => path.resolve(raw) },
+  maxRequestBytes: { flag: 'max-request-bytes', env: 'LAKESTREAM_MAX_REQUEST_BYTES', default: '64mb', description: 'largest request body accepted (413 above it)', parse: size(1024) },
+  maxFetchBytes: { flag: 'max-fetch-bytes', env: 'LAKESTREAM_MAX_FETCH_BYTES', default: '16mb', description: 'largest maxBytes a fetch may ask for', parse: size(1024) },
+  maxRowsPerRequest: { flag: 'max-rows-per-request', env: 'LAKESTREAM_MAX_ROWS_PER_REQUEST', default: '1000000', description: 'most rows one append/upsert request may carry', parse: integer(1, 100_000_000) },
+  maxLongPolls: { flag: 'max-long-polls', env: 'LAKESTREAM_MAX_LONG_POLLS', default: '1000', description: 'most fetches waiting for data at once (503 above it)', parse: integer(1, 1_000_000) },
+  maxInFlightWrites: { flag: 'max-in-flight-writes', env: 'LAKESTREAM_MAX_IN_FLIGHT_WRITES', default: '256', description: 'most write requests being applied at once (503 with Retry-After above it)', parse: integer(1, 100_000) },
+  logLevel: { flag: 'log-level', env: 'LAKESTREAM_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
+} as const satisfies Record<string, Setting<unknown>>;
+
+export type ServerConfig = { readonly [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['parse']> };
+
+/** Resolves each setting from flag, then environment, then default; throws naming the bad one. */
+export function resolveConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, Setting<unknown>][]) {
+    const fromFlag = flags[key];
+    const raw = fromFlag ?? env[s.env] ?? s.default;
+    const name = fromFlag !== undefined ? `--${s.flag}` : env[s.env] !== undefined ? s.env : `--${s.flag}`;
+    out[key] = s.parse(String(raw), name);
+  }
+  return Object.freeze(out) as ServerConfig;
+}

@@ -1,0 +1,15 @@
+import type { Catalog } from './catalog.js';
+import type { ServerConfig } from './config.js';
+import type { Gate } from './admission.js';
+import type { TableStore } from './table-store.js';
+
+/** What every route needs: settings, the catalog, the open tables and the admission gates. */
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly catalog: Catalog;
+  readonly tables: TableStore;
+  readonly writes: Gate;
+  readonly longPolls: Gate;
+  /** DDL runs one at a time so the catalog file and the table folders change together. */
+  readonly ddl: <T>(work: () => Promise<T>) => Promise<T>;
+}

@@ -1,0 +1,114 @@
+import * as A from 'apache-arrow';
+import {
+  arrowField, batchFromData, batchToIpc, CHANGE_TYPE_FIELD, COMMIT_TIMESTAMP_FIELD, ipcToBatches, LOG_OFFSET_FIELD,
+} from '../common/arrow.js';
+import { fail } from '../common/errors.js';
+import { valueToJson } from '../common/json-values.js';
+import type { Column } from '../common/schema.js';
+import { CHANGE_TYPES } from '../common/values.js';
+import type { StoredBatch } from '../log/bucket-log.js';
+
+/**
+ * Turns stored batches into the records a reader asked for: rows from `offset` on, at most
+ * `maxRecords`, only the projected columns, plus the system columns. Projection picks Arrow column
+ * buffers; no row is decoded on the Arrow path.
+ */
+export interface RecordSlice {
+  readonly batches: A.RecordBatch[];
+  readonly nextOffset: bigint;
+  readonly schema: A.Schema;
+}
+
+const CHANGE_TYPE_BYTES = CHANGE_TYPES.map((t) => Buffer.from(t, 'utf8'));
+
+/** A `_change_type` utf8 column built straight from int8 codes: every code is two bytes. */
+function changeTypeData(codes: ArrayLike<number> | null, length: number): A.Data {
+  const offsets = new Int32Array(length + 1);
+  const values = new Uint8Array(length * 2);
+  for (let i = 0; i < length; i++) {
+    const bytes = CHANGE_TYPE_BYTES[codes ? codes[i]! : 0]!;
+    values[i * 2] = bytes[0]!;
+    values[i * 2 + 1] = bytes[1]!;
+    offsets[i + 1] = (i + 1) * 2;
+  }
+  return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: values });
+}
+
+function offsetData(first: bigint, length: number): A.Data {
+  const values = new BigInt64Array(length);
+  for (let i = 0; i < length; i++) values[i] = first + BigInt(i);
+  return A.makeData({ type: new A.Int64(), length, nullCount: 0, data: values });
+}
+
+function timestampData(ts: number, length: number): A.Data {
+  return A.makeData({ type: COMMIT_TIMESTAMP_FIELD.type, length, nullCount: 0, data: new BigInt64Array(length).fill(BigInt(ts)) });
+}
+
+export function projectedColumns(columns: readonly Column[], requested: string | undefined): Column[] {
+  if (requested === undefined || requested === '') return [...columns];
+  const names = requested.split(',').map((s) => s.trim());
+  return names.map((n) => {
+    const c = columns.find((col) => col.name === n);
+    if (!c) fail('UNKNOWN_COLUMN', `columns= names '${n.slice(0, 100)}', which is not a column; columns: ${columns.map((x) => x.name).join(', ')}`);
+    return c;
+  });
+}
+
+export function outputSchema(columns: readonly Column[]): A.Schema {
+  return new A.Schema([...columns.map(arrowField), LOG_OFFSET_FIELD, COMMIT_TIMESTAMP_FIELD, CHANGE_TYPE_FIELD]);
+}
+
+export function sliceRecords(stored: readonly StoredBatch[], offset: bigint, maxRecords: number, columns: readonly Column[]): RecordSlice {
+  const schema = outputSchema(columns);
+  const out: A.RecordBatch[] = [];
+  let next = offset;
+  let budget = maxRecords;
+  for (const sb of stored) {
+    let base = sb.baseOffset;
+    for (const batch of ipcToBatches(sb.arrowIpc).batches) {
+      const n = batch.numRows;
+      const from = next > base ? Number(next - base) : 0;
+      const to = Math.min(n, from + budget);
+      if (from < to) {
+        const part = from === 0 && to === n ? batch : batch.slice(from, to);
+        const len = to - from;
+        const codes = sb.hasChangeType ? (part.getChild('_change_type')!.toArray() as Int8Array) : null;
+        const children = columns.map((c) => part.getChild(c.name)!.data[0]!);
+        children.push(offsetData(base + BigInt(from), len), timestampData(sb.commitTimestamp, len), changeTypeData(codes, len));
+        out.push(batchFromData(schema, len, children));
+        budget -= len;
+        next = base + BigInt(to);
+      }
+      base += BigInt(n);
+      if (budget <= 0) break;
+    }
+    if (budget <= 0) break;
+  }
+  return { batches: out, nextOffset: next, schema };
+}
+
+export function recordsToIpc(slice: RecordSlice): Uint8Array {
+  return batchToIpc(slice.batches, slice.schema);
+}
+
+export function recordsToJson(slice: RecordSlice, columns: readonly Column[]): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  for (const batch of slice.batches) {
+    const vectors = columns.map((c) => batch.getChild(c.name)!);
+    const offsets = batch.getChild('_log_offset')!;
+    const times = batch.getChild('_commit_timestamp')!;
+    const types = batch.getChild('_change_type')!;
+    for (let i = 0; i < batch.numRows; i++) {
+      const rec: Record<string, unknown> = {};
+      for (let j = 0; j < columns.length; j++) {
+        const v = vectors[j]!.get(i);
+        rec[columns[j]!.name] = valueToJson(columns[j]!.type, v === undefined ? null : v);
+      }
+      rec._log_offset = valueToJson('int64', offsets.get(i));
+      rec._commit_timestamp = times.get(i);
+      rec._change_type = types.get(i);
+      records.push(rec);
+    }
+  }
+  return records;
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { parseTableDefinition } from '../../common/schema.js';
+import { describeTable } from '../catalog.js';
+import type { ServerContext } from '../context.js';
+import { boolParam } from '../http-params.js';
+
+type DbParams = { db: string };
+type TableParams = { db: string; table: string };
+type Query = Record<string, string | undefined>;
+
+export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/v1/databases', async () => ({ databases: ctx.catalog.listDatabases() }));
+
+  app.put<{ Params: DbParams; Querystring: Query }>('/v1/databases/:db', async (req, reply) => {
+    const created = await ctx.ddl(async () => ctx.catalog.createDatabase(req.params.db, boolParam(req.query.ifNotExists, 'ifNotExists')));
+    return reply.status(created ? 201 : 200).send({ name: req.params.db, created });
+  });
+
+  app.get<{ Params: DbParams }>('/v1/databases/:db', async (req) => {
+    ctx.catalog.requireDatabase(req.params.db);
+    return { name: req.params.db, tables: ctx.catalog.listTables(req.params.db) };
+  });
+
+  app.delete<{ Params: DbParams; Querystring: Query }>('/v1/databases/:db', async (req) => {
+    const dropped = await ctx.ddl(async () => {
+      const ids = ctx.catalog.dropDatabase(req.params.db, boolParam(req.query.cascade, 'cascade'));
+      for (const id of ids) await ctx.tables.drop(id);
+      return ids.length;
+    });
+    return { name: req.params.db, droppedTables: dropped };
+  });
+
+  app.get<{ Params: DbParams }>('/v1/databases/:db/tables', async (req) => ({ tables: ctx.catalog.listTables(req.params.db) }));
+
+  app.put<{ Params: TableParams; Querystring: Query }>('/v1/databases/:db/tables/:table', async (req, reply) => {
+    const definition = parseTableDefinition(req.body);
+    const ifNotExists = boolParam(req.query.ifNotExists, 'ifNotExists');
+    const { entry, created } = await ctx.ddl(async () => {
+      const result = ctx.catalog.createTable(req.params.db, req.params.table, definition, ifNotExists);
+      if (result.created) await ctx.tables.open(result.entry);
+      return result;
+    });
+    return reply.status(created ? 201 : 200).send({ ...describeTable(entry), created });
+  });
+
+  app.get<{ Params: TableParams }>('/v1/databases/:db/tables/:table', async (req) => describeTable(ctx.catalog.getTable(req.params.db, req.params.table)));
+
+  app.delete<{ Params: TableParams }>('/v1/databases/:db/tables/:table', async (req) => {
+    await ctx.ddl(async () => {
+      const id = ctx.catalog.dropTable(req.params.db, req.params.table);
+      await ctx.tables.drop(id);
+    });
+    return { database: req.params.db, name: req.params.table, dropped: true };
+  });
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { fail } from '../../common/errors.js';
+import { appendToLogTable } from '../append.js';
+import type { ServerContext } from '../context.js';
+import { ARROW_STREAM, bucketParam, intParam, offsetParam, wantsArrow, writerHeaders } from '../http-params.js';
+import { projectedColumns, recordsToIpc, recordsToJson, sliceRecords } from '../records.js';
+import { parseWriteInput } from '../write-input.js';
+
+type TableParams = { db: string; table: string };
+type BucketParams = TableParams & { bucket: string };
+type Query = Record<string, string | undefined>;
+
+const WAIT_MS_MAX = 60_000;
+const MAX_RECORDS_MAX = 1_000_000;
+
+export function logRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/append', async (req) => {
+    const table = ctx.tables.get(req.params.db, req.params.table);
+    const writer = writerHeaders(req.headers);
+    const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest);
+    return ctx.writes.run(() => appendToLogTable(table, input, writer));
+  });
+
+  app.get<{ Params: BucketParams; Querystring: Query }>('/v1/databases/:db/tables/:table/buckets/:bucket/records', async (req, reply) => {
+    const table = ctx.tables.get(req.params.db, req.params.table);
+    const log = table.bucket(bucketParam(req.params.bucket));
+    const q = req.query;
+    const offset = offsetParam(q.offset ?? '0');
+    const maxRecords = intParam(q.maxRecords, 'maxRecords', 10_000, 1, MAX_RECORDS_MAX);
+    const maxBytes = intParam(q.maxBytes, 'maxBytes', Math.min(4 * 1024 * 1024, ctx.config.maxFetchBytes), 1, ctx.config.maxFetchBytes);
+    const waitMs = intParam(q.waitMs, 'waitMs', 0, 0, WAIT_MS_MAX);
+    const columns = projectedColumns(table.definition.columns, q.columns);
+    const arrow = wantsArrow(req.headers.accept);
+    if (waitMs > 0 && offset === log.highWatermark) {
+      const abort = new AbortController();
+      req.raw.once('close', () => abort.abort());
+      await ctx.longPolls.run(() => log.waitForData(offset, waitMs, abort.signal));
+    }
+    const stored = await log.read(offset, { maxBytes, maxRecords });
+    const slice = sliceRecords(stored, offset, maxRecords, columns);
+    const hw = log.highWatermark.toString();
+    if (arrow) {
+      return reply.type(ARROW_STREAM).header('x-next-offset', slice.nextOffset.toString()).header('x-high-watermark', hw).send(Buffer.from(recordsToIpc(slice)));
+    }
+    return { records: recordsToJson(slice, columns), nextOffset: slice.nextOffset.toString(), highWatermark: hw };
+  });
+
+  app.get<{ Params: BucketParams; Querystring: Query }>('/v1/databases/:db/tables/:table/buckets/:bucket/offsets', async (req) => {
+    const log = ctx.tables.get(req.params.db, req.params.table).bucket(bucketParam(req.params.bucket));
+    const at = req.query.at ?? 'latest';
+    if (at === 'earliest') return { offset: log.logStartOffset.toString() };
+    if (at === 'latest') return { offset: log.highWatermark.toString() };
+    if (!/^\d{1,15}$/.test(at)) fail('INVALID_PARAMETER', `at must be earliest, latest or epoch milliseconds, got '${at.slice(0, 40)}'`);
+    return { offset: (await log.offsetForTimestamp(Number(at))).toString() };
+  });
+
+  app.get<{ Params: BucketParams }>('/v1/databases/:db/tables/:table/buckets/:bucket', async (req) => {
+    const s = ctx.tables.get(req.params.db, req.params.table).bucket(bucketParam(req.params.bucket)).stats();
+    return {
+      localLogStartOffset: s.localLogStartOffset.toString(),
+      highWatermark: s.highWatermark.toString(),
+      segments: s.segments,
+      bytes: s.bytes,
+    };
+  });
+}

@@ -1,0 +1,34 @@
+import { createServer } from './app.js';
+import type { ServerConfig } from './config.js';
+
+/**
+ * Runs the server until SIGTERM or SIGINT: then it stops accepting, lets in-flight requests finish,
+ * fsyncs and closes every log. A second signal exits at once (acknowledged data is already durable).
+ */
+export async function serve(config: ServerConfig): Promise<void> {
+  const server = await createServer(config);
+  const log = server.app.log;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.close().then(
+      () => {
+        log.info('closed cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  const address = await server.app.listen({ host: config.host, port: config.port });
+  log.info({ address, dataDir: config.dataDir }, 'lakestream is serving');
+}

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fail } from '../common/errors.js';
+import { property } from '../common/properties.js';
+import { parseDurationMs, parseSizeBytes } from '../common/units.js';
+import { BucketLog } from '../log/bucket-log.js';
+import type { Catalog, TableEntry } from './catalog.js';
+
+/** The open state of one table: its catalog entry and one log per bucket. */
+export class TableRuntime {
+  private roundRobin = 0;
+
+  constructor(readonly entry: TableEntry, readonly dir: string, readonly logs: readonly BucketLog[]) {}
+
+  get definition() {
+    return this.entry.definition;
+  }
+
+  get qualifiedName(): string {
+    return `${this.entry.database}.${this.entry.name}`;
+  }
+
+  bucket(b: number): BucketLog {
+    const log = this.logs[b];
+    if (!log) fail('BUCKET_NOT_FOUND', `table ${this.qualifiedName} has buckets 0..${this.logs.length - 1}; bucket ${b} does not exist`);
+    return log;
+  }
+
+  /**
+   * The bucket for a request without a bucket key: round-robin, but a request carrying a writer id
+   * and sequence always lands in the same bucket, so its retry is recognised as a duplicate there.
+   */
+  nextRoundRobinBucket(writer?: { writerId: bigint; sequence: number }): number {
+    const n = this.logs.length;
+    if (writer) return Number(((writer.writerId % BigInt(n)) + BigInt(n) + BigInt(writer.sequence)) % BigInt(n));
+    this.roundRobin = (this.roundRobin + 1) % n;
+    return this.roundRobin;
+  }
+}
+
+export function logOptionsFor(entry: TableEntry, dir: string) {
+  const def = entry.definition;
+  return {
+    dir,
+    segmentBytes: parseSizeBytes(property(def, 'table.log.segment.file-size')!),
+    indexIntervalBytes: parseSizeBytes(property(def, 'table.log.index.interval-size')!),
+    compression: property(def, 'table.log.compression') as 'none' | 'lz4' | 'zstd',
+    ttlMs: parseDurationMs(property(def, 'table.log.ttl')!),
+  };
+}
+
+/** Opens, creates and drops the table runtimes; data of table N lives in <data-dir>/tables/N. */
+export class TableStore {
+  private readonly tables = new Map<number, TableRuntime>();
+
+  constructor(private readonly dataDir: string, private readonly catalog: Catalog) {}
+
+  private tableDir(tableId: number): string {
+    return path.join(this.dataDir, 'tables', String(tableId));
+  }
+
+  /** Opens every table of the catalog (recovering each bucket) and removes folders of dropped tables. */
+  async openAll(): Promise<void> {
+    const root = path.join(this.dataDir, 'tables');
+    fs.mkdirSync(root, { recursive: true });
+    const live = new Set(this.catalog.allTables().map((t) => String(t.tableId)));
+    for (const name of fs.readdirSync(root)) {
+      if (!live.has(name)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+    }
+    for (const entry of this.catalog.allTables()) await this.open(entry);
+  }
+
+  async open(entry: TableEntry): Promise<TableRuntime> {
+    const existing = this.tables.get(entry.tableId);
+    if (existing) return existing;
+    const dir = this.tableDir(entry.tableId);
+    const logs: BucketLog[] = [];
+    for (let b = 0; b < entry.definition.buckets; b++) {
+      logs.push(await BucketLog.open(logOptionsFor(entry, path.join(dir, `bucket-${b}`))));
+    }
+    const runtime = new TableRuntime(entry, dir, logs);
+    this.tables.set(entry.tableId, runtime);
+    return runtime;
+  }
+
+  get(db: string, name: string): TableRuntime {
+    const entry = this.catalog.getTable(db, name);
+    const runtime = this.tables.get(entry.tableId);
+    if (!runtime) fail('TABLE_NOT_FOUND', `table ${db}.${name} is not open yet; retry`);
+    return runtime;
+  }
+
+  all(): TableRuntime[] {
+    return [...this.tables.values()];
+  }
+
+  async drop(tableId: number): Promise<void> {
+    const runtime = this.tables.get(tableId);
+    this.tables.delete(tableId);
+    if (runtime) await Promise.all(runtime.logs.map((l) => l.close()));
+    fs.rmSync(this.tableDir(tableId), { recursive: true, force: true });
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.tables.values()];
+    this.tables.clear();
+    await Promise.all(all.flatMap((t) => t.logs.map((l) => l.close())));
+  }
+}

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ENTRY = path.join(ROOT, 'dist/src/cli/main.js');
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly proc: ChildProcess;
+  /** Everything the server printed, for assertions and for debugging a failed test. */
+  output(): string;
+  /** SIGKILL the server itself (node runs directly, in its own process group) and wait for it to die. */
+  kill9(): Promise<void>;
+  /** SIGTERM and wait for a clean exit; returns the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function tempDir(prefix = 'lakestream-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function waitExit(proc: ChildProcess): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+}
+
+/**
+ * Starts the real server process (`node dist/src/cli/main.js serve`) on a free port and waits until
+ * it logs that it is serving. Pass `port` to restart on the same address after a kill.
+ */
+export async function startServer(opts: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const args = [ENTRY, 'serve', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--log-level', 'info', ...(opts.args ?? [])];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /"address":"http:\/\/[^"]*:(\d+)"/.exec(out);
+      if (m) resolve(Number(m[1]));
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before serving:\n${out}`)));
+    setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000).unref();
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    proc,
+    output: () => out,
+    async kill9() {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await waitExit(proc);
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      return waitExit(proc);
+    },
+  };
+}
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** One HTTP call; a JSON body is sent as JSON, a Uint8Array as an Arrow stream. */
+export async function call<T = any>(base: string, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body instanceof Uint8Array) {
+    init.body = body;
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/vnd.apache.arrow.stream';
+  } else if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(base + urlPath, init);
+  const type = res.headers.get('content-type') ?? '';
+  const parsed = type.includes('json') ? await res.json() : new Uint8Array(await res.arrayBuffer());
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
