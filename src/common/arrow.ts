@@ -130,6 +130,11 @@ function checkData(d: A.Data): void {
   for (const c of d.children ?? []) checkData(c);
 }
 
+/** The same buffers under the table's timestamp type (the incoming field may name another zone). */
+function retype(data: A.Data, type: A.Timestamp): A.Data {
+  return A.makeData({ type, offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap, data: data.values as BigInt64Array });
+}
+
 function sameType(expected: A.DataType, actual: A.DataType): boolean {
   if (expected.typeId !== actual.typeId) return false;
   if (A.DataType.isInt(expected)) return expected.bitWidth === (actual as A.Int).bitWidth && expected.isSigned === (actual as A.Int).isSigned;
@@ -174,7 +179,7 @@ export function conformBatch(columns: readonly Column[], batch: A.RecordBatch): 
       data = decodeDictionary(vector);
     } else if (sameType(expected, field.type)) {
       data = vector.data.length === 1 ? vector.data[0]! : buildColumn(col, vector.toArray() as Iterable<Value>);
-      if (A.DataType.isTimestamp(field.type)) data = A.makeData({ ...data, type: expected } as never);
+      if (A.DataType.isTimestamp(field.type)) data = retype(data, expected as A.Timestamp);
     } else {
       return fail('SCHEMA_MISMATCH', `column '${col.name}' must be ${col.type} (Arrow ${expected}), the batch has ${field.type}`);
     }

@@ -16,7 +16,7 @@ import { decodeBatchBody, decodeBatchHeader, encodeBatch, type BatchHeader } fro
 import { nodeIo, type StorageIo } from './io.js';
 import { LOG_SUFFIX, parseOffsetFileName, Segment, SEGMENT_RELATIVE_OFFSET_MAX, type BatchVisitor } from './segment.js';
 import { NO_TIMESTAMP } from './time-index.js';
-import { loadWriterSnapshot, WriterState, writeWriterSnapshot } from './writer-state.js';
+import { loadWriterSnapshot, type SequenceCheck, WriterState, writeWriterSnapshot } from './writer-state.js';
 
 export interface BucketLogOptions {
   dir: string;
@@ -163,6 +163,11 @@ export class BucketLog {
 
   private get active(): Segment {
     return this.segments[this.segments.length - 1]!;
+  }
+
+  /** Lets a caller answer an idempotent retry before doing work the retry must not repeat. */
+  checkWriter(writerId: bigint, sequence: number): SequenceCheck {
+    return this.writers.check(writerId, sequence);
   }
 
   append(input: AppendInput): Promise<AppendResult> {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { fail, LakestreamError } from '../common/errors.js';
 import { Gate } from './admission.js';
 import { Catalog } from './catalog.js';
@@ -7,7 +7,9 @@ import type { ServerContext } from './context.js';
 import { errorHandler } from './http-errors.js';
 import { ARROW_STREAM } from './http-params.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { kvRoutes } from './routes/kv.js';
 import { logRoutes } from './routes/log.js';
+import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
 
 function serial(): <T>(work: () => Promise<T>) => Promise<T> {
@@ -44,6 +46,33 @@ function registerParsers(app: FastifyInstance): void {
   });
 }
 
+const SHUTDOWN_GRACE_MS = 30_000;
+
+/** Counts requests whose response has not closed, so shutdown can let them finish first. */
+function trackRequests(app: FastifyInstance): { drained(timeoutMs: number): Promise<void> } {
+  let open = 0;
+  let wake: (() => void) | undefined;
+  app.server.on('request', (_req, res) => {
+    open += 1;
+    res.once('close', () => {
+      open -= 1;
+      if (open === 0) wake?.();
+    });
+  });
+  return {
+    drained(timeoutMs) {
+      if (open === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
+}
+
 export interface Server {
   readonly app: FastifyInstance;
   readonly context: ServerContext;
@@ -55,22 +84,25 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.maxRequestBytes,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    forceCloseConnections: 'idle',
+    forceCloseConnections: false,
     routerOptions: { maxParamLength: 256 },
   });
   const catalog = Catalog.open(config.dataDir);
   const tables = new TableStore(config.dataDir, catalog);
   await tables.openAll();
+  const shutdown = new AbortController();
   const context: ServerContext = {
     config,
     catalog,
     tables,
     writes: new Gate(config.maxInFlightWrites, 'write requests'),
     longPolls: new Gate(config.maxLongPolls, 'waiting fetches'),
+    shutdown: shutdown.signal,
     ddl: serial(),
   };
+  const inFlight = trackRequests(app);
   registerParsers(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
@@ -79,11 +111,19 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   app.get('/v1/health', async () => ({ status: 'ok' }));
   catalogRoutes(app, context);
   logRoutes(app, context);
+  const scans = new ScanSessions();
+  kvRoutes(app, context, scans);
   return {
     app,
     context,
     async close() {
-      await app.close();
+      shutdown.abort();
+      const closing = app.close();
+      await inFlight.drained(SHUTDOWN_GRACE_MS);
+      // Keep-alive sockets of clients that stay connected would hold the server open forever.
+      app.server.closeAllConnections();
+      await closing;
+      scans.closeAll();
       await tables.closeAll();
     },
   };

@@ -11,5 +11,7 @@ export interface ServerContext {
   readonly writes: Gate;
   readonly longPolls: Gate;
   /** DDL runs one at a time so the catalog file and the table folders change together. */
+  /** Aborted when the server starts shutting down, so long-polls return instead of holding it open. */
+  readonly shutdown: AbortSignal;
   readonly ddl: <T>(work: () => Promise<T>) => Promise<T>;
 }

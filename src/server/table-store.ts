@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { open as openLmdb, type RootDatabase } from 'lmdb';
 import { fail } from '../common/errors.js';
 import { property } from '../common/properties.js';
+import { keyEncodingOrder, tableKind } from '../common/schema.js';
+import { KvBucket } from '../kv/kv-bucket.js';
+import { createMergeEngine } from '../kv/merge-engine.js';
 import { parseDurationMs, parseSizeBytes } from '../common/units.js';
 import { BucketLog } from '../log/bucket-log.js';
 import type { Catalog, TableEntry } from './catalog.js';
@@ -10,7 +14,19 @@ import type { Catalog, TableEntry } from './catalog.js';
 export class TableRuntime {
   private roundRobin = 0;
 
-  constructor(readonly entry: TableEntry, readonly dir: string, readonly logs: readonly BucketLog[]) {}
+  constructor(
+    readonly entry: TableEntry,
+    readonly dir: string,
+    readonly logs: readonly BucketLog[],
+    /** Primary-key tables: one index per bucket, in one LMDB environment. */
+    readonly kv?: readonly KvBucket[],
+    readonly kvEnv?: RootDatabase,
+  ) {}
+
+  async close(): Promise<void> {
+    await Promise.all(this.logs.map((l) => l.close()));
+    await this.kvEnv?.close();
+  }
 
   get definition() {
     return this.entry.definition;
@@ -78,7 +94,9 @@ export class TableStore {
     for (let b = 0; b < entry.definition.buckets; b++) {
       logs.push(await BucketLog.open(logOptionsFor(entry, path.join(dir, `bucket-${b}`))));
     }
-    const runtime = new TableRuntime(entry, dir, logs);
+    const runtime = tableKind(entry.definition) === 'primary-key'
+      ? await openPrimaryKey(entry, dir, logs)
+      : new TableRuntime(entry, dir, logs);
     this.tables.set(entry.tableId, runtime);
     return runtime;
   }
@@ -97,13 +115,26 @@ export class TableStore {
   async drop(tableId: number): Promise<void> {
     const runtime = this.tables.get(tableId);
     this.tables.delete(tableId);
-    if (runtime) await Promise.all(runtime.logs.map((l) => l.close()));
+    if (runtime) await runtime.close();
     fs.rmSync(this.tableDir(tableId), { recursive: true, force: true });
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.tables.values()];
     this.tables.clear();
-    await Promise.all(all.flatMap((t) => t.logs.map((l) => l.close())));
+    await Promise.all(all.map((t) => t.close()));
   }
+}
+
+async function openPrimaryKey(entry: TableEntry, dir: string, logs: BucketLog[]): Promise<TableRuntime> {
+  const def = entry.definition;
+  const env = openLmdb({ path: path.join(dir, 'kv'), maxDbs: def.buckets + 2 });
+  const shape = {
+    columns: def.columns,
+    keyColumns: keyEncodingOrder(def).map((k) => def.columns.find((c) => c.name === k)!),
+    engine: createMergeEngine(def),
+    image: property(def, 'table.changelog.image') as 'FULL' | 'WAL',
+  };
+  const kv = await Promise.all(logs.map((log, b) => KvBucket.open(b, log, env, shape)));
+  return new TableRuntime(entry, dir, logs, kv, env);
 }

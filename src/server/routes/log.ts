@@ -32,9 +32,10 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const columns = projectedColumns(table.definition.columns, q.columns);
     const arrow = wantsArrow(req.headers.accept);
     if (waitMs > 0 && offset === log.highWatermark) {
-      const abort = new AbortController();
-      req.raw.once('close', () => abort.abort());
-      await ctx.longPolls.run(() => log.waitForData(offset, waitMs, abort.signal));
+      // The response closing early means the client went away; shutdown ends every wait at once.
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      await ctx.longPolls.run(() => log.waitForData(offset, waitMs, AbortSignal.any([gone.signal, ctx.shutdown])));
     }
     const stored = await log.read(offset, { maxBytes, maxRecords });
     const slice = sliceRecords(stored, offset, maxRecords, columns);

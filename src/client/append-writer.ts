@@ -1,0 +1,125 @@
+import { Writable } from 'node:stream';
+import { LakestreamError } from '../common/errors.js';
+import { batchToIpc, rowsToBatch } from '../common/arrow.js';
+import { rowToJson } from '../common/json-values.js';
+import type { Column } from '../common/schema.js';
+import type { Row } from '../common/values.js';
+import type { BatchingOptions, EncodedBatch, SealedBatch } from './batching.js';
+import { BatchPipeline, batchingOptions } from './batching.js';
+import type { TableContext } from './context.js';
+import { ARROW_STREAM, JSON_TYPE } from './http.js';
+import type { RowInput } from './rows.js';
+import { toRow } from './rows.js';
+import type { WriterSequencer } from './sequence.js';
+import type { WriteResult } from './wire.js';
+import { parseWriteResult } from './wire.js';
+
+export type AppendWriterOptions = BatchingOptions;
+
+/** Where an appended row landed. Known when its batch went to one bucket (always, with one bucket). */
+export interface AppendAck {
+  readonly bucket: number;
+  readonly offset: bigint;
+}
+
+/** Row `index` of a batch of `rowCount` rows: exact when the whole batch went to a single bucket. */
+export function appendAckFor(result: WriteResult, index: number, rowCount: number): AppendAck | undefined {
+  if (result.buckets.length !== 1) return undefined;
+  const only = result.buckets[0]!;
+  if (only.rows !== rowCount) return undefined;
+  return { bucket: only.bucket, offset: only.baseOffset + BigInt(index) };
+}
+
+export function encodeRows(columns: readonly Column[], rows: readonly Row[], format: 'arrow' | 'json'): EncodedBatch {
+  if (format === 'json') return { body: JSON.stringify(rows.map((r) => rowToJson(columns, r))), contentType: JSON_TYPE };
+  return { body: batchToIpc(rowsToBatch(columns, rows)), contentType: ARROW_STREAM };
+}
+
+/** Sends one sealed batch to `/{op}` with its idempotence headers; retries re-send the same bytes. */
+export async function postBatch(ctx: TableContext, op: 'append' | 'upsert' | 'delete', batch: SealedBatch<string>, query?: Record<string, string>): Promise<WriteResult> {
+  const body = await ctx.http.json({
+    method: 'POST',
+    path: ctx.path(op),
+    ...(query ? { query } : {}),
+    body: batch.body,
+    contentType: batch.contentType,
+    headers: batch.headers,
+    idempotent: true,
+  });
+  return parseWriteResult(body);
+}
+
+/**
+ * Appends rows to a log table in batches. `append()` returns at once with a promise of the row's
+ * acknowledgement; fire many, then `flush()`. For back-pressure await `ready()` (or use
+ * `toWritable()`), which waits while more sealed batches are queued than can be in flight.
+ */
+export class AppendWriter {
+  private readonly pipeline: BatchPipeline<'append', AppendAck | undefined>;
+  private readonly columns: readonly Column[];
+  private readonly unregister: () => void;
+
+  constructor(ctx: TableContext, opts: AppendWriterOptions = {}, sequencer?: WriterSequencer) {
+    if (ctx.description.kind !== 'log') {
+      throw new LakestreamError('UNSUPPORTED_OPERATION', `${ctx.database}.${ctx.table} has a primary key: write it with upsertWriter(), not appendWriter()`);
+    }
+    const options = batchingOptions(opts);
+    this.columns = ctx.description.columns;
+    this.pipeline = new BatchPipeline({
+      options,
+      encode: (_kind, rows) => encodeRows(this.columns, rows, options.format),
+      transport: (batch) => postBatch(ctx, 'append', batch),
+      ack: appendAckFor,
+      ...(sequencer ? { sequencer } : {}),
+    });
+    this.unregister = ctx.register(this);
+  }
+
+  /** The writer id sent as `x-writer-id` (decimal) with the next batch. */
+  get writerId(): bigint {
+    return this.pipeline.writerId;
+  }
+
+  /** Rows not yet acknowledged. */
+  get pendingRows(): number {
+    return this.pipeline.pendingRows;
+  }
+
+  /** Buffers a row (in-memory or JSON forms); resolves when it is durable. */
+  append(row: RowInput): Promise<AppendAck | undefined> {
+    return this.pipeline.add('append', () => toRow(this.columns, row));
+  }
+
+  /** Resolves when there is room for more rows without growing the queue of sealed batches. */
+  ready(): Promise<void> {
+    return this.pipeline.ready();
+  }
+
+  flush(): Promise<void> {
+    return this.pipeline.flush();
+  }
+
+  /** Flushes, then refuses further rows. Rejects like flush() when rows failed. */
+  async close(): Promise<void> {
+    try {
+      await this.pipeline.close();
+    } finally {
+      this.unregister();
+    }
+  }
+
+  /** An object-mode Writable of rows that honours back-pressure; `end()` flushes. */
+  toWritable(highWaterMark = 1024): Writable {
+    return new Writable({
+      objectMode: true,
+      highWaterMark,
+      write: (row: RowInput, _enc, cb) => {
+        void this.append(row);
+        this.ready().then(() => cb(), cb);
+      },
+      final: (cb) => {
+        this.flush().then(() => cb(), cb);
+      },
+    });
+  }
+}

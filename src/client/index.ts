@@ -1,0 +1,25 @@
+/** lakestream client: the only module applications import. Speaks the documented HTTP API only. */
+export { connect, Connection, DEFAULT_TIMEOUT_MS } from './connection.js';
+export type { ConnectOptions } from './connection.js';
+export { Admin } from './admin.js';
+export { Table } from './table.js';
+export type { Closeable } from './context.js';
+export { AppendWriter, appendAckFor } from './append-writer.js';
+export type { AppendAck, AppendWriterOptions } from './append-writer.js';
+export { UpsertWriter } from './upsert-writer.js';
+export type { UpsertWriterOptions } from './upsert-writer.js';
+export { Lookuper, PrefixLookuper, LOOKUP_KEYS_MAX } from './lookuper.js';
+export type { LookuperOptions } from './lookuper.js';
+export { LogScanner } from './scanner.js';
+export type { ScannerOptions, StartPosition } from './scanner.js';
+export type { ScanRecord } from './records.js';
+export type { BatchingOptions } from './batching.js';
+export type { RowInput } from './rows.js';
+export type { BucketInfo, BucketWrite, TableDefinitionInput, TableDescription, WriteResult } from './wire.js';
+export { DEFAULT_RETRY, retryDelayMs } from './retry.js';
+export type { RetryOptions, RetryPolicy } from './retry.js';
+export { errorFromResponse } from './errors.js';
+export { LakestreamError, isErrorCode } from '../common/errors.js';
+export type { ErrorCode } from '../common/errors.js';
+export type { Row, Value, ChangeType } from '../common/values.js';
+export type { Column, ColumnType, TableKind } from '../common/schema.js';

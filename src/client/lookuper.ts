@@ -1,0 +1,147 @@
+import { LakestreamError } from '../common/errors.js';
+import { rowToJson } from '../common/json-values.js';
+import type { Column } from '../common/schema.js';
+import type { Row } from '../common/values.js';
+import { Coalescer } from './coalescer.js';
+import type { TableContext } from './context.js';
+import type { RowInput } from './rows.js';
+import { pickColumns, rowFromWire, toRow } from './rows.js';
+
+/** The server refuses more keys than this in one request (TOO_MANY_KEYS). */
+export const LOOKUP_KEYS_MAX = 10_000;
+
+export interface LookuperOptions {
+  /** Keys per request at most (up to 10,000). */
+  readonly maxBatchKeys?: number;
+  /** How long to gather keys; 0 = the calls made in the current turn of the event loop. */
+  readonly lingerMs?: number;
+  /** Requests in flight at most. */
+  readonly maxInFlight?: number;
+}
+
+function resolveOptions(opts: LookuperOptions): { maxBatch: number; lingerMs: number; maxInFlight: number } {
+  const maxBatch = opts.maxBatchKeys ?? 1000;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > LOOKUP_KEYS_MAX) {
+    throw new LakestreamError('INVALID_PARAMETER', `maxBatchKeys must be an integer from 1 to ${LOOKUP_KEYS_MAX}`);
+  }
+  return { maxBatch, lingerMs: opts.lingerMs ?? 0, maxInFlight: opts.maxInFlight ?? 4 };
+}
+
+function requirePrimaryKey(ctx: TableContext, what: string): void {
+  if (ctx.description.kind !== 'primary-key') {
+    throw new LakestreamError('UNSUPPORTED_OPERATION', `${ctx.database}.${ctx.table} is a log table: ${what} needs a primary key`);
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function badReply(what: string, body: unknown): never {
+  throw new LakestreamError('INTERNAL', `the server sent an unexpected ${what} reply: ${JSON.stringify(body)?.slice(0, 300)}`);
+}
+
+/**
+ * Point lookups by full primary key. Concurrent `lookup()` calls share one `/lookup` request:
+ *
+ *   POST .../lookup  {"keys": [{...}, ...]}  ->  {"rows": [row | null, ...]}   (same order)
+ */
+export class Lookuper {
+  private readonly coalescer: Coalescer<Record<string, unknown>, Row | null>;
+  private readonly keyColumns: readonly Column[];
+  private readonly primaryKey: readonly string[];
+  private readonly unregister: () => void;
+  private closed = false;
+
+  constructor(ctx: TableContext, opts: LookuperOptions = {}) {
+    requirePrimaryKey(ctx, 'lookup');
+    const columns = ctx.description.columns;
+    this.primaryKey = ctx.description.primaryKey;
+    this.keyColumns = pickColumns(columns, this.primaryKey, 'primary key');
+    this.coalescer = new Coalescer({
+      ...resolveOptions(opts),
+      dispatch: async (keys) => {
+        const body = await ctx.http.json({ method: 'POST', path: ctx.path('lookup'), body: JSON.stringify({ keys }), contentType: 'application/json', idempotent: true });
+        if (!isRecord(body) || !Array.isArray(body.rows)) badReply('lookup', body);
+        return (body.rows as unknown[]).map((r) => (r === null ? null : rowFromWire(columns, r)));
+      },
+    });
+    this.unregister = ctx.register(this);
+  }
+
+  /** The current row with this primary key, or null. Key values take the same forms as rows. */
+  lookup(key: RowInput): Promise<Row | null> {
+    let wireKey: Record<string, unknown>;
+    try {
+      if (this.closed) throw new LakestreamError('UNSUPPORTED_OPERATION', 'the lookuper is closed');
+      wireKey = rowToJson(this.keyColumns, toRow(this.keyColumns, key, { required: this.primaryKey }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.coalescer.add(wireKey);
+  }
+
+  /** Refuses further lookups and resolves once every lookup made so far has its answer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    try {
+      await this.coalescer.drain();
+    } finally {
+      this.unregister();
+    }
+  }
+}
+
+/**
+ * Lookups by bucket-key prefix: every current row whose primary key starts with the given bucket-key
+ * values, coalesced like Lookuper:
+ *
+ *   POST .../prefix-lookup  {"prefixes": [{...}, ...]}  ->  {"rows": [[row, ...], ...]}
+ */
+export class PrefixLookuper {
+  private readonly coalescer: Coalescer<Record<string, unknown>, Row[]>;
+  private readonly prefixColumns: readonly Column[];
+  private readonly bucketKey: readonly string[];
+  private readonly unregister: () => void;
+  private closed = false;
+
+  constructor(ctx: TableContext, opts: LookuperOptions = {}) {
+    requirePrimaryKey(ctx, 'prefix lookup');
+    const columns = ctx.description.columns;
+    this.bucketKey = ctx.description.bucketKey;
+    this.prefixColumns = pickColumns(columns, this.bucketKey, 'bucket key');
+    this.coalescer = new Coalescer({
+      ...resolveOptions(opts),
+      dispatch: async (prefixes) => {
+        const body = await ctx.http.json({ method: 'POST', path: ctx.path('prefix-lookup'), body: JSON.stringify({ prefixes }), contentType: 'application/json', idempotent: true });
+        if (!isRecord(body) || !Array.isArray(body.rows)) badReply('prefix-lookup', body);
+        return (body.rows as unknown[]).map((group) => {
+          if (!Array.isArray(group)) badReply('prefix-lookup', body);
+          return group.map((r) => rowFromWire(columns, r));
+        });
+      },
+    });
+    this.unregister = ctx.register(this);
+  }
+
+  /** All current rows whose bucket-key columns equal `prefix`, in key order. */
+  lookup(prefix: RowInput): Promise<Row[]> {
+    let wireKey: Record<string, unknown>;
+    try {
+      if (this.closed) throw new LakestreamError('UNSUPPORTED_OPERATION', 'the lookuper is closed');
+      wireKey = rowToJson(this.prefixColumns, toRow(this.prefixColumns, prefix, { required: this.bucketKey }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.coalescer.add(wireKey);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    try {
+      await this.coalescer.drain();
+    } finally {
+      this.unregister();
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { LakestreamError } from '../common/errors.js';
+import type { Column } from '../common/schema.js';
+import type { BatchingOptions } from './batching.js';
+import { BatchPipeline, batchingOptions } from './batching.js';
+import type { TableContext } from './context.js';
+import { encodeRows, postBatch } from './append-writer.js';
+import type { RowInput } from './rows.js';
+import { pickColumns, toRow } from './rows.js';
+import type { WriterSequencer } from './sequence.js';
+
+export interface UpsertWriterOptions extends BatchingOptions {
+  /**
+   * Partial update: only these columns are written (the primary key is always included); the other
+   * columns of an existing row keep their values.
+   */
+  readonly columns?: readonly string[];
+}
+
+/**
+ * The columns an upsert batch carries: the whole table, or for a partial update the primary key
+ * plus the named columns, in table order.
+ */
+export function upsertColumns(all: readonly Column[], primaryKey: readonly string[], partial: readonly string[] | undefined): Column[] {
+  if (!partial) return [...all];
+  pickColumns(all, partial, 'partial update');
+  const wanted = new Set([...primaryKey, ...partial]);
+  return all.filter((c) => wanted.has(c.name));
+}
+
+/**
+ * Upserts and deletes rows of a primary-key table in batches. Each batch holds one kind of change:
+ * switching between `upsert()` and `delete()` seals the open batch, so the order of changes is kept.
+ * Same batching, back-pressure and idempotence as AppendWriter.
+ */
+export class UpsertWriter {
+  private readonly pipeline: BatchPipeline<'upsert' | 'delete', void>;
+  private readonly rowColumns: readonly Column[];
+  private readonly keyColumns: readonly Column[];
+  private readonly primaryKey: readonly string[];
+  private readonly unregister: () => void;
+
+  constructor(ctx: TableContext, opts: UpsertWriterOptions = {}, sequencer?: WriterSequencer) {
+    const d = ctx.description;
+    if (d.kind !== 'primary-key' || d.primaryKey.length === 0) {
+      throw new LakestreamError('UNSUPPORTED_OPERATION', `${ctx.database}.${ctx.table} is a log table: write it with appendWriter(), not upsertWriter()`);
+    }
+    const options = batchingOptions(opts);
+    this.primaryKey = d.primaryKey;
+    this.rowColumns = upsertColumns(d.columns, d.primaryKey, opts.columns);
+    this.keyColumns = pickColumns(d.columns, d.primaryKey, 'primary key');
+    const partial = opts.columns ? { columns: this.rowColumns.map((c) => c.name).join(',') } : undefined;
+    this.pipeline = new BatchPipeline({
+      options,
+      encode: (kind, rows) => encodeRows(kind === 'upsert' ? this.rowColumns : this.keyColumns, rows, options.format),
+      transport: (batch) => (batch.kind === 'upsert' ? postBatch(ctx, 'upsert', batch, partial) : postBatch(ctx, 'delete', batch)),
+      ack: () => undefined,
+      ...(sequencer ? { sequencer } : {}),
+    });
+    this.unregister = ctx.register(this);
+  }
+
+  get writerId(): bigint {
+    return this.pipeline.writerId;
+  }
+
+  get pendingRows(): number {
+    return this.pipeline.pendingRows;
+  }
+
+  /** Inserts or updates the row with this key; resolves when the change is durable. */
+  upsert(row: RowInput): Promise<void> {
+    return this.pipeline.add('upsert', () => toRow(this.rowColumns, row, { required: this.primaryKey }));
+  }
+
+  /** Deletes the row with this key (only key columns may be given); resolves when durable. */
+  delete(key: RowInput): Promise<void> {
+    return this.pipeline.add('delete', () => toRow(this.keyColumns, key, { required: this.primaryKey }));
+  }
+
+  ready(): Promise<void> {
+    return this.pipeline.ready();
+  }
+
+  flush(): Promise<void> {
+    return this.pipeline.flush();
+  }
+
+  /** Flushes, then refuses further rows. Rejects like flush() when rows failed. */
+  async close(): Promise<void> {
+    try {
+      await this.pipeline.close();
+    } finally {
+      this.unregister();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import { batchToIpc, rowsToBatch } from '../../common/arrow.js';
+import { fail } from '../../common/errors.js';
+import { rowToJson } from '../../common/json-values.js';
+import type { Row } from '../../common/values.js';
+import type { ServerContext } from '../context.js';
+import { ARROW_STREAM, bucketParam, intParam, wantsArrow, writerHeaders } from '../http-params.js';
+import { lookupRows, prefixLookupRows, requirePrimaryKey, writePrimaryKeyTable } from '../primary-key.js';
+import type { ScanSessions } from '../scan-sessions.js';
+import type { TableRuntime } from '../table-store.js';
+import { parseWriteInput, writeInputRows } from '../write-input.js';
+
+type TableParams = { db: string; table: string };
+type BucketParams = TableParams & { bucket: string };
+type Query = Record<string, string | undefined>;
+
+function targetColumns(table: TableRuntime, raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const n of names) {
+    if (!table.definition.columns.some((c) => c.name === n)) fail('UNKNOWN_COLUMN', `columns= names '${n.slice(0, 100)}', which is not a column of ${table.qualifiedName}`);
+  }
+  const missingKey = table.definition.primaryKey.filter((k) => !names.includes(k));
+  if (missingKey.length > 0) fail('MISSING_KEY', `a partial update must include the primary key; add ${missingKey.join(', ')} to columns=`);
+  return names;
+}
+
+export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSessions): void {
+  app.post<{ Params: TableParams; Querystring: Query }>('/v1/databases/:db/tables/:table/upsert', async (req) => {
+    const table = ctx.tables.get(req.params.db, req.params.table);
+    requirePrimaryKey(table, 'upsert');
+    const writer = writerHeaders(req.headers);
+    const target = targetColumns(table, req.query.columns);
+    const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: table.definition.primaryKey, ...(target ? { only: target } : {}) });
+    return ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', writeInputRows(input), target, writer));
+  });
+
+  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/delete', async (req) => {
+    const table = ctx.tables.get(req.params.db, req.params.table);
+    requirePrimaryKey(table, 'delete');
+    const writer = writerHeaders(req.headers);
+    const pk = table.definition.primaryKey;
+    const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: pk, only: pk });
+    return ctx.writes.run(() => writePrimaryKeyTable(table, 'delete', writeInputRows(input), undefined, writer));
+  });
+
+  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/lookup', async (req, reply) => {
+    const table = ctx.tables.get(req.params.db, req.params.table);
+    const rows = lookupRows(table, req.body);
+    if (wantsArrow(req.headers.accept)) {
+      // Arrow has no "missing row": absent keys are all-null rows, flagged by the `_found` header list.
+      const found = rows.map((r) => (r ? '1' : '0')).join('');
+      const filled = rows.map((r) => r ?? ({} as Row));
+      const columns = table.definition.columns.map((c) => ({ ...c, nullable: true }));
+      return reply.type(ARROW_STREAM).header('x-found', found).send(Buffer.from(batchToIpc(rowsToBatch(columns, filled))));
+    }
+    return { rows: rows.map((r) => (r ? rowToJson(table.definition.columns, r) : null)) };
+  });
+
+  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/prefix-lookup', async (req, reply) => {
+    const table = ctx.tables.get(req.params.db, req.params.table);
+    const groups = prefixLookupRows(table, req.body);
+    if (wantsArrow(req.headers.accept)) {
+      const counts = groups.map((g) => g.length).join(',');
+      return reply.type(ARROW_STREAM).header('x-prefix-counts', counts).send(Buffer.from(batchToIpc(rowsToBatch(table.definition.columns, groups.flat()))));
+    }
+    return { rows: groups.map((g) => g.map((r) => rowToJson(table.definition.columns, r))) };
+  });
+
+  app.get<{ Params: BucketParams; Querystring: Query }>('/v1/databases/:db/tables/:table/buckets/:bucket/rows', async (req) => {
+    const table = ctx.tables.get(req.params.db, req.params.table);
+    const kv = requirePrimaryKey(table, 'a snapshot scan');
+    const bucket = bucketParam(req.params.bucket);
+    table.bucket(bucket);
+    const limit = intParam(req.query.limit, 'limit', 10_000, 1, 100_000);
+    const page = scans.page(kv[bucket]!, req.query.after, limit);
+    return { rows: page.rows.map((r) => rowToJson(table.definition.columns, r)), cursor: page.cursor, logOffset: page.logOffset };
+  });
+}
