@@ -9,14 +9,16 @@ program
   .showHelpAfterError();
 
 const serveCmd = program.command('serve').description('run the server (every flag also reads an environment variable)');
-for (const [key, s] of Object.entries(SETTINGS)) {
-  serveCmd.addOption(new Option(`--${s.flag} <value>`, `${s.description} (default: ${s.default})`).env(s.env).argParser((v: string) => v));
-  void key;
-}
+const serveOptions = Object.entries(SETTINGS).map(([key, s]) => {
+  const option = new Option(`--${s.flag} <value>`, `${s.description} (default: ${s.default || 'see description'})`).env(s.env);
+  serveCmd.addOption(option);
+  return { key, attribute: option.attributeName() };
+});
 serveCmd.action(async (opts: Record<string, string | undefined>) => {
   const { serve } = await import('../server/serve.js');
-  // commander already folded the environment into opts; resolveConfig validates and fills defaults.
-  await serve(resolveConfig(opts, {}));
+  // commander folded the environment into opts; resolveConfig validates and fills in defaults.
+  const flags = Object.fromEntries(serveOptions.map(({ key, attribute }) => [key, opts[attribute]]));
+  await serve(resolveConfig(flags, {}));
 });
 
 function report(err: unknown): never {

@@ -12,6 +12,7 @@ type Kind =
   | { kind: 'duration'; minMs: number }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'boolean' }
+  | { kind: 'integer'; min: number; max: number }
   | { kind: 'column' }
   | { kind: 'string' };
 
@@ -42,6 +43,10 @@ export const PROPERTIES: readonly PropertySpec[] = [
   { name: 'table.delete.behavior', default: undefined, description: 'allow, ignore or disable deletes (default allow; ignore for first_row and aggregation)', type: { kind: 'enum', values: ['allow', 'ignore', 'disable'] } },
   { name: 'table.datalake.enabled', default: 'false', description: 'tier this table into the lake', type: { kind: 'boolean' } },
   { name: 'table.datalake.freshness', default: '30s', description: 'how often tiering runs for this table', type: { kind: 'duration', minMs: 1000 } },
+  { name: 'table.datalake.file-size', default: '128mb', description: 'most log bytes tiered into one Parquet file', type: { kind: 'size', minBytes: 1024 } },
+  { name: 'table.datalake.row-group-rows', default: '131072', description: 'rows per Parquet row group (min/max statistics are kept per row group)', type: { kind: 'integer', min: 1, max: 10_000_000 } },
+  { name: 'table.datalake.compression', default: 'zstd', description: 'Parquet compression: zstd or snappy', type: { kind: 'enum', values: ['zstd', 'snappy'] } },
+  { name: 'table.datalake.compaction.interval', default: undefined, description: 'primary-key tables: rewrite each bucket into live rows this often (default: only on POST .../lake/compact)', type: { kind: 'duration', minMs: 1000 } },
 ];
 
 const AGG_PROPERTY = /^fields\.([A-Za-z_][A-Za-z0-9_]*)\.agg$/;
@@ -61,6 +66,9 @@ function checkValue(spec: PropertySpec, value: string, def: TableDefinition): vo
       return;
     case 'boolean':
       if (value !== 'true' && value !== 'false') fail('INVALID_PROPERTY', `${spec.name} must be true or false, got '${value}'`);
+      return;
+    case 'integer':
+      if (!/^\d{1,10}$/.test(value) || Number(value) < t.min || Number(value) > t.max) fail('INVALID_PROPERTY', `${spec.name} must be an integer from ${t.min} to ${t.max}, got '${value}'`);
       return;
     case 'column':
       if (!def.columns.some((c) => c.name === value)) fail('INVALID_PROPERTY', `${spec.name} names '${value}', which is not a column of the table`);
@@ -105,7 +113,7 @@ export function validateProperties(raw: Record<string, unknown>, def: TableDefin
 function checkCombinations(props: Record<string, string>, def: TableDefinition): void {
   const isPk = def.primaryKey.length > 0;
   const engine = props['table.merge-engine'];
-  const pkOnly = Object.keys(props).filter((k) => k.startsWith('table.merge-engine') || k.startsWith('fields.') || k === 'table.changelog.image' || k === 'table.delete.behavior');
+  const pkOnly = Object.keys(props).filter((k) => k.startsWith('table.merge-engine') || k.startsWith('fields.') || k === 'table.changelog.image' || k === 'table.delete.behavior' || k === 'table.datalake.compaction.interval');
   if (!isPk && pkOnly.length > 0) fail('INVALID_PROPERTY', `${pkOnly[0]} applies only to primary-key tables`);
   const verCol = props['table.merge-engine.versioned.ver-column'];
   if (engine === 'versioned') {

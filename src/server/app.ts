@@ -8,7 +8,9 @@ import { errorHandler } from './http-errors.js';
 import { ARROW_STREAM } from './http-params.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { kvRoutes } from './routes/kv.js';
+import { lakeRoutes } from './routes/lake.js';
 import { logRoutes } from './routes/log.js';
+import { openLake } from './lake-setup.js';
 import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
 
@@ -90,8 +92,13 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     routerOptions: { maxParamLength: 256 },
   });
   const catalog = Catalog.open(config.dataDir);
-  const tables = new TableStore(config.dataDir, catalog);
+  const lake = await openLake(config, app.log);
+  const tables = new TableStore(config.dataDir, catalog, lake.tiering);
   await tables.openAll();
+  const retention = setInterval(() => {
+    tables.enforceRetention(Date.now()).catch((err: unknown) => app.log.warn({ err }, 'retention failed; will retry'));
+  }, config.retentionCheckMs);
+  retention.unref();
   const shutdown = new AbortController();
   const context: ServerContext = {
     config,
@@ -108,9 +115,13 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   app.setNotFoundHandler((req, reply) => {
     errorHandler(new LakestreamError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}; see docs/API.md`), req, reply);
   });
-  app.get('/v1/health', async () => ({ status: 'ok' }));
+  app.get('/v1/health', async () => {
+    const health = lake.health();
+    return { status: health.ok ? 'ok' : 'degraded', lake: health };
+  });
   catalogRoutes(app, context);
-  logRoutes(app, context);
+  logRoutes(app, context, lake);
+  lakeRoutes(app, context, lake);
   const scans = new ScanSessions();
   kvRoutes(app, context, scans);
   return {
@@ -123,6 +134,8 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       // Keep-alive sockets of clients that stay connected would hold the server open forever.
       app.server.closeAllConnections();
       await closing;
+      clearInterval(retention);
+      await lake.close();
       scans.closeAll();
       await tables.closeAll();
     },

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fail } from '../common/errors.js';
-import { parseSizeBytes } from '../common/units.js';
+import { parseDurationMs, parseSizeBytes } from '../common/units.js';
 
 /**
  * The one schema of server settings. Each has a flag, an environment variable, a default, and a
@@ -35,6 +35,14 @@ function size(minBytes: number) {
 
 const text = (raw: string): string => raw;
 
+function duration(minMs: number) {
+  return (raw: string, name: string): number => {
+    const n = parseDurationMs(raw, name);
+    if (n < minMs) fail('INVALID_PARAMETER', `${name} must be at least ${minMs} ms, got '${raw}'`);
+    return n;
+  };
+}
+
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: string, name: string): T => {
     if (!(values as readonly string[]).includes(raw)) fail('INVALID_PARAMETER', `${name} must be one of ${values.join(', ')}, got '${raw}'`);
@@ -51,6 +59,12 @@ export const SETTINGS = {
   maxRowsPerRequest: { flag: 'max-rows-per-request', env: 'LAKESTREAM_MAX_ROWS_PER_REQUEST', default: '1000000', description: 'most rows one append/upsert request may carry', parse: integer(1, 100_000_000) },
   maxLongPolls: { flag: 'max-long-polls', env: 'LAKESTREAM_MAX_LONG_POLLS', default: '1000', description: 'most fetches waiting for data at once (503 above it)', parse: integer(1, 1_000_000) },
   maxInFlightWrites: { flag: 'max-in-flight-writes', env: 'LAKESTREAM_MAX_IN_FLIGHT_WRITES', default: '256', description: 'most write requests being applied at once (503 with Retry-After above it)', parse: integer(1, 100_000) },
+  lake: { flag: 'lake', env: 'LAKESTREAM_LAKE', default: '', description: 'where tiered Parquet goes: file://<dir> or s3://bucket/prefix (default file://<data-dir>/lake)', parse: text },
+  s3Endpoint: { flag: 's3-endpoint', env: 'LAKESTREAM_S3_ENDPOINT', default: '', description: 'S3-compatible endpoint for MinIO, R2, ... (path-style addressing); credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION', parse: text },
+  s3Checksums: { flag: 's3-checksums', env: 'LAKESTREAM_S3_CHECKSUMS', default: 'auto', description: 'request checksums: when_required (MinIO, s3rver), when_supported (AWS), or auto (when_required with an endpoint)', parse: oneOf(['auto', 'when_required', 'when_supported'] as const) },
+  lakeOrphanGraceMs: { flag: 'lake-orphan-grace', env: 'LAKESTREAM_LAKE_ORPHAN_GRACE', default: '1h', description: 'lake objects no snapshot lists are deleted once older than this', parse: duration(1000) },
+  lakeSnapshotsRetained: { flag: 'lake-snapshots-retained', env: 'LAKESTREAM_LAKE_SNAPSHOTS_RETAINED', default: '20', description: 'lake snapshots kept for time travel per table', parse: integer(1, 100_000) },
+  retentionCheckMs: { flag: 'retention-check-interval', env: 'LAKESTREAM_RETENTION_CHECK_INTERVAL', default: '1min', description: 'how often table.log.ttl is enforced', parse: duration(100) },
   logLevel: { flag: 'log-level', env: 'LAKESTREAM_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
 } as const satisfies Record<string, Setting<unknown>>;
 

@@ -8,6 +8,7 @@ import { KvBucket } from '../kv/kv-bucket.js';
 import { createMergeEngine } from '../kv/merge-engine.js';
 import { parseDurationMs, parseSizeBytes } from '../common/units.js';
 import { BucketLog } from '../log/bucket-log.js';
+import type { TieringService } from '../tiering/tiering-service.js';
 import type { Catalog, TableEntry } from './catalog.js';
 
 /** The open state of one table: its catalog entry and one log per bucket. */
@@ -30,6 +31,18 @@ export class TableRuntime {
 
   get definition() {
     return this.entry.definition;
+  }
+
+  get tableId(): number {
+    return this.entry.tableId;
+  }
+
+  get database(): string {
+    return this.entry.database;
+  }
+
+  get name(): string {
+    return this.entry.name;
   }
 
   get qualifiedName(): string {
@@ -69,7 +82,7 @@ export function logOptionsFor(entry: TableEntry, dir: string) {
 export class TableStore {
   private readonly tables = new Map<number, TableRuntime>();
 
-  constructor(private readonly dataDir: string, private readonly catalog: Catalog) {}
+  constructor(private readonly dataDir: string, private readonly catalog: Catalog, private readonly tiering: TieringService) {}
 
   private tableDir(tableId: number): string {
     return path.join(this.dataDir, 'tables', String(tableId));
@@ -98,6 +111,7 @@ export class TableStore {
       ? await openPrimaryKey(entry, dir, logs)
       : new TableRuntime(entry, dir, logs);
     this.tables.set(entry.tableId, runtime);
+    this.tiering.register(runtime);
     return runtime;
   }
 
@@ -115,8 +129,21 @@ export class TableStore {
   async drop(tableId: number): Promise<void> {
     const runtime = this.tables.get(tableId);
     this.tables.delete(tableId);
+    await this.tiering.unregister(tableId);
     if (runtime) await runtime.close();
     fs.rmSync(this.tableDir(tableId), { recursive: true, force: true });
+  }
+
+  /** Deletes closed segments past table.log.ttl; with the lake on, only those already tiered. */
+  async enforceRetention(now: number): Promise<number> {
+    let deleted = 0;
+    for (const t of this.tables.values()) {
+      const lake = this.tiering.isEnabled(t.tableId);
+      for (const [b, log] of t.logs.entries()) {
+        deleted += await log.enforceRetention(now, lake ? this.tiering.tieredOffset(t.tableId, b) : undefined);
+      }
+    }
+    return deleted;
   }
 
   async closeAll(): Promise<void> {

@@ -4,6 +4,8 @@ import { appendToLogTable } from '../append.js';
 import type { ServerContext } from '../context.js';
 import { ARROW_STREAM, bucketParam, intParam, offsetParam, wantsArrow, writerHeaders } from '../http-params.js';
 import { projectedColumns, recordsToIpc, recordsToJson, sliceRecords } from '../records.js';
+import type { Lake } from '../lake-setup.js';
+import { earliestOffset, readFromLake } from '../union-read.js';
 import { parseWriteInput } from '../write-input.js';
 
 type TableParams = { db: string; table: string };
@@ -13,7 +15,7 @@ type Query = Record<string, string | undefined>;
 const WAIT_MS_MAX = 60_000;
 const MAX_RECORDS_MAX = 1_000_000;
 
-export function logRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake): void {
   app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/append', async (req) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
     const writer = writerHeaders(req.headers);
@@ -23,7 +25,8 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.get<{ Params: BucketParams; Querystring: Query }>('/v1/databases/:db/tables/:table/buckets/:bucket/records', async (req, reply) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
-    const log = table.bucket(bucketParam(req.params.bucket));
+    const bucket = bucketParam(req.params.bucket);
+    const log = table.bucket(bucket);
     const q = req.query;
     const offset = offsetParam(q.offset ?? '0');
     const maxRecords = intParam(q.maxRecords, 'maxRecords', 10_000, 1, MAX_RECORDS_MAX);
@@ -37,8 +40,9 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext): void {
       reply.raw.once('close', () => gone.abort());
       await ctx.longPolls.run(() => log.waitForData(offset, waitMs, AbortSignal.any([gone.signal, ctx.shutdown])));
     }
-    const stored = await log.read(offset, { maxBytes, maxRecords });
-    const slice = sliceRecords(stored, offset, maxRecords, columns);
+    const slice = offset < log.logStartOffset
+      ? await readFromLake(lake, table.tableId, bucket, log, offset, maxRecords, columns)
+      : sliceRecords(await log.read(offset, { maxBytes, maxRecords }), offset, maxRecords, columns);
     const hw = log.highWatermark.toString();
     if (arrow) {
       return reply.type(ARROW_STREAM).header('x-next-offset', slice.nextOffset.toString()).header('x-high-watermark', hw).send(Buffer.from(recordsToIpc(slice)));
@@ -47,9 +51,11 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   app.get<{ Params: BucketParams; Querystring: Query }>('/v1/databases/:db/tables/:table/buckets/:bucket/offsets', async (req) => {
-    const log = ctx.tables.get(req.params.db, req.params.table).bucket(bucketParam(req.params.bucket));
+    const table = ctx.tables.get(req.params.db, req.params.table);
+    const bucket = bucketParam(req.params.bucket);
+    const log = table.bucket(bucket);
     const at = req.query.at ?? 'latest';
-    if (at === 'earliest') return { offset: log.logStartOffset.toString() };
+    if (at === 'earliest') return { offset: (await earliestOffset(lake, table.tableId, bucket, log)).toString() };
     if (at === 'latest') return { offset: log.highWatermark.toString() };
     if (!/^\d{1,15}$/.test(at)) fail('INVALID_PARAMETER', `at must be earliest, latest or epoch milliseconds, got '${at.slice(0, 40)}'`);
     return { offset: (await log.offsetForTimestamp(Number(at))).toString() };
