@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { LakestreamError } from '../common/errors.js';
 import { SETTINGS, resolveConfig } from '../server/config.js';
+import { queryCommand } from './commands/query.js';
 
 const program = new Command();
 program
@@ -20,6 +21,8 @@ serveCmd.action(async (opts: Record<string, string | undefined>) => {
   const flags = Object.fromEntries(serveOptions.map(({ key, attribute }) => [key, opts[attribute]]));
   await serve(resolveConfig(flags, {}));
 });
+
+program.addCommand(queryCommand());
 
 function report(err: unknown): never {
   if (err instanceof LakestreamError) {
