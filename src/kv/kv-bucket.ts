@@ -25,6 +25,10 @@ export interface KvWriteResult {
 
 const REPLAY_BYTES = 8 * 1024 * 1024;
 
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /**
  * One bucket of a primary-key table: its log (the truth) and its LMDB index (derived from it).
  *
@@ -137,14 +141,18 @@ export class KvBucket {
     for (const id of plan.writes.keys()) if (this.prewrite.get(id)?.version === version) this.prewrite.delete(id);
   }
 
-  /** Applies final key states and the applied offset in one LMDB transaction. */
+  /**
+   * Applies final key states and the applied offset in one LMDB transaction. The puts are queued in
+   * one synchronous pass (lmdb-js batches them for its write thread); row values are Buffers from
+   * encodeRow and keys are wrapped, not copied.
+   */
   private commitIndex(writes: Iterable<{ key: Uint8Array; row: Row | undefined }>, appliedOffset: bigint): Promise<unknown> {
     const list = [...writes];
     return this.env.transaction(() => {
       for (const w of list) {
-        const key = Buffer.from(w.key.buffer, w.key.byteOffset, w.key.byteLength);
+        const key = asBuffer(w.key);
         if (w.row === undefined) void this.db.remove(key);
-        else void this.db.put(key, Buffer.from(encodeRow(this.shape.columns, w.row)));
+        else void this.db.put(key, asBuffer(encodeRow(this.shape.columns, w.row)));
       }
       void this.meta.put(this.appliedKey, appliedOffset.toString());
     });

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { fail } from '../common/errors.js';
 import type { Column } from '../common/schema.js';
 import type { Row, Value } from '../common/values.js';
@@ -30,7 +31,6 @@ const VARINT_BYTES_MAX = 5;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const INT_RANGE = { int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647] } as const;
@@ -77,10 +77,9 @@ function checkValue(column: Column, value: Value): Uint8Array | undefined {
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) badValue(column, value, 'an integer number of epoch milliseconds');
       return undefined;
     case 'string': {
+      // encodeRow sizes and writes strings itself, without a temporary copy.
       if (typeof value !== 'string') badValue(column, value, 'a string');
-      const bytes = utf8Encoder.encode(value);
-      if (bytes.length > ROW_VALUE_BYTES_MAX) fail('INVALID_VALUE', `column '${column.name}': a value has at most ${ROW_VALUE_BYTES_MAX} bytes`);
-      return bytes;
+      return undefined;
     }
     case 'binary':
       if (!(value instanceof Uint8Array)) badValue(column, value, 'bytes');
@@ -89,10 +88,14 @@ function checkValue(column: Column, value: Value): Uint8Array | undefined {
   }
 }
 
+/**
+ * Encodes in two passes over the row: sizes (string byte lengths without encoding them), then one
+ * Buffer written in place. Strings go straight from the JS string into the output (no temporary
+ * Uint8Array per value); the result is a Buffer, so LMDB takes it without another copy.
+ */
 export function encodeRow(columns: readonly Column[], row: Row): Uint8Array {
   const n = columns.length;
   const bitmapBytes = Math.ceil(n / 8);
-  const payloads: Array<Uint8Array | undefined> = new Array(n);
   let size = 1 + varintBytes(n) + bitmapBytes;
   for (let i = 0; i < n; i++) {
     const column = columns[i]!;
@@ -101,12 +104,17 @@ export function encodeRow(columns: readonly Column[], row: Row): Uint8Array {
       if (!column.nullable) fail('NULL_IN_NON_NULLABLE', `column '${column.name}' must not be null`);
       continue;
     }
+    if (column.type === 'string') {
+      if (typeof value !== 'string') badValue(column, value, 'a string');
+      const length = Buffer.byteLength(value, 'utf8');
+      if (length > ROW_VALUE_BYTES_MAX) fail('INVALID_VALUE', `column '${column.name}': a value has at most ${ROW_VALUE_BYTES_MAX} bytes`);
+      size += varintBytes(length) + length;
+      continue;
+    }
     const payload = checkValue(column, value);
-    payloads[i] = payload;
     size += payload === undefined ? FIXED_BYTES[column.type as keyof typeof FIXED_BYTES] : varintBytes(payload.length) + payload.length;
   }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  const out = Buffer.allocUnsafe(size);
   let pos = 0;
   const writeVarint = (v: number): void => {
     while (v >= 0x80) {
@@ -118,6 +126,7 @@ export function encodeRow(columns: readonly Column[], row: Row): Uint8Array {
   out[pos++] = ROW_FORMAT_VERSION;
   writeVarint(n);
   const bitmapAt = pos;
+  out.fill(0, bitmapAt, bitmapAt + bitmapBytes);
   pos += bitmapBytes;
   for (let i = 0; i < n; i++) {
     const column = columns[i]!;
@@ -128,17 +137,22 @@ export function encodeRow(columns: readonly Column[], row: Row): Uint8Array {
     }
     switch (column.type) {
       case 'boolean': out[pos] = value ? 1 : 0; break;
-      case 'int8': view.setInt8(pos, value as number); break;
-      case 'int16': view.setInt16(pos, value as number, true); break;
-      case 'int32': view.setInt32(pos, value as number, true); break;
-      case 'float32': view.setFloat32(pos, value as number, true); break;
-      case 'float64': view.setFloat64(pos, value as number, true); break;
-      case 'int64': view.setBigInt64(pos, value as bigint, true); break;
+      case 'int8': out.writeInt8(value as number, pos); break;
+      case 'int16': out.writeInt16LE(value as number, pos); break;
+      case 'int32': out.writeInt32LE(value as number, pos); break;
+      case 'float32': out.writeFloatLE(value as number, pos); break;
+      case 'float64': out.writeDoubleLE(value as number, pos); break;
+      case 'int64': out.writeBigInt64LE(value as bigint, pos); break;
       case 'date':
-      case 'timestamp': view.setBigInt64(pos, BigInt(value as number), true); break;
-      case 'string':
+      case 'timestamp': out.writeBigInt64LE(BigInt(value as number), pos); break;
+      case 'string': {
+        const length = Buffer.byteLength(value as string, 'utf8');
+        writeVarint(length);
+        pos += out.write(value as string, pos, length, 'utf8');
+        continue;
+      }
       case 'binary': {
-        const payload = payloads[i]!;
+        const payload = value as Uint8Array;
         writeVarint(payload.length);
         out.set(payload, pos);
         pos += payload.length;
@@ -224,7 +238,8 @@ export function decodeRow(columns: readonly Column[], bytes: Uint8Array): Row {
         need(length, what);
         const raw = bytes.subarray(pos, pos + length);
         pos += length;
-        if (column.type === 'binary') row[column.name] = raw.slice();
+        // A copy as a plain Uint8Array: Buffer#slice would alias the (possibly borrowed) input.
+        if (column.type === 'binary') row[column.name] = new Uint8Array(raw);
         else {
           try {
             row[column.name] = utf8Decoder.decode(raw);

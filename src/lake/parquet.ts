@@ -155,8 +155,15 @@ export function lakeParquetSchema(columns: readonly Column[], changelog: boolean
 
 type ColumnData = unknown[] | Int32Array | Float32Array | Float64Array | BigInt64Array;
 
+/**
+ * One reused context at level 1: tiering is throughput-bound and a fresh context per page (what
+ * `zstd.compress` does) costs as much as the compression; level 1 loses little size on columnar pages.
+ */
+const PAGE_COMPRESSOR = new zstd.Compressor();
+PAGE_COMPRESSOR.setParameters({ compressionLevel: 1 });
+
 function zstdCompress(input: Uint8Array): Uint8Array {
-  return zstd.compress(input);
+  return PAGE_COMPRESSOR.compress(input);
 }
 
 function zstdDecompress(input: Uint8Array): Uint8Array {

@@ -21,22 +21,59 @@ export interface RecordSlice {
 
 const CHANGE_TYPE_BYTES = CHANGE_TYPES.map((t) => Buffer.from(t, 'utf8'));
 
-/** A `_change_type` utf8 column built straight from int8 codes: every code is two bytes. */
+/** `_change_type` offsets 0, 2, 4, ...: every code is two bytes, so one shared prefix serves every batch. */
+let sharedTypeOffsets = new Int32Array(0);
+/** `+A` repeated: a log table's `_change_type` values, shared by every batch (a slice of it). */
+let sharedAppendTypes = new Uint8Array(0);
+
+function typeOffsets(length: number): Int32Array {
+  if (sharedTypeOffsets.length < length + 1) {
+    const n = Math.max(length + 1, sharedTypeOffsets.length * 2);
+    sharedTypeOffsets = new Int32Array(n);
+    for (let i = 0; i < n; i++) sharedTypeOffsets[i] = i * 2;
+  }
+  return sharedTypeOffsets.subarray(0, length + 1);
+}
+
+function appendTypes(length: number): Uint8Array {
+  if (sharedAppendTypes.length < length * 2) {
+    const n = Math.max(length, sharedAppendTypes.length);
+    sharedAppendTypes = new Uint8Array(n * 2);
+    const bytes = CHANGE_TYPE_BYTES[0]!;
+    for (let i = 0; i < n; i++) {
+      sharedAppendTypes[i * 2] = bytes[0]!;
+      sharedAppendTypes[i * 2 + 1] = bytes[1]!;
+    }
+  }
+  return sharedAppendTypes.subarray(0, length * 2);
+}
+
+/**
+ * A `_change_type` utf8 column built straight from int8 codes: every code is two bytes. Without codes
+ * (a log table: all `+A`) the offsets and values are views of shared buffers, not rebuilt per fetch.
+ */
 function changeTypeData(codes: ArrayLike<number> | null, length: number): A.Data {
-  const offsets = new Int32Array(length + 1);
+  const offsets = typeOffsets(length);
+  if (!codes) return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: appendTypes(length) });
   const values = new Uint8Array(length * 2);
   for (let i = 0; i < length; i++) {
-    const bytes = CHANGE_TYPE_BYTES[codes ? codes[i]! : 0]!;
+    const bytes = CHANGE_TYPE_BYTES[codes[i]!]!;
     values[i * 2] = bytes[0]!;
     values[i * 2 + 1] = bytes[1]!;
-    offsets[i + 1] = (i + 1) * 2;
   }
   return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: values });
 }
 
+/** `_log_offset` from `first`: written as two 32-bit halves, no BigInt per row. */
 function offsetData(first: bigint, length: number): A.Data {
   const values = new BigInt64Array(length);
-  for (let i = 0; i < length; i++) values[i] = first + BigInt(i);
+  const words = new Uint32Array(values.buffer);
+  const start = Number(first); // offsets stay far below 2^53
+  for (let i = 0; i < length; i++) {
+    const v = start + i;
+    words[i * 2] = v % 0x1_0000_0000;
+    words[i * 2 + 1] = Math.floor(v / 0x1_0000_0000);
+  }
   return A.makeData({ type: new A.Int64(), length, nullCount: 0, data: values });
 }
 

@@ -1,0 +1,113 @@
+/**
+ * fetch: reading a log table back as Arrow from the page cache (the data was just written), one
+ * reader walking the bucket from offset 0 with GET .../records?maxBytes=16 MiB.
+ *
+ *   - a 4-column table of ~100-byte rows: all columns vs one small column (`id`, int64);
+ *   - a 20-column table (5 int64, 5 float64, 10 strings of 16 bytes): 2 columns vs all.
+ *
+ * Every response carries the system columns `_log_offset`, `_commit_timestamp`, `_change_type` too.
+ * No peer: Redis has no columnar read; the comparison is projection vs the whole row.
+ */
+import * as A from 'apache-arrow';
+import {
+  ARROW, createTable, float64Data, int64Data, ipcOf, machine, makeRows, ok, pool, request, round, ROW_COLUMNS, rowsIpc,
+  startLakestream, target, timed, utf8Data,
+} from './lib.js';
+
+const BATCH_ROWS = 10_000;
+const NARROW_BATCHES = 300; // 3 M rows
+const WIDE_BATCHES = 60; // 600 k rows
+const FETCH_BYTES = 16 * 1024 * 1024;
+const WIDE_STRINGS = 10;
+const WIDE_INTS = 5;
+const WIDE_FLOATS = 5;
+
+function wideColumns(): { name: string; type: string; nullable: boolean }[] {
+  const cols: { name: string; type: string; nullable: boolean }[] = [];
+  for (let i = 0; i < WIDE_INTS; i++) cols.push({ name: `i${i}`, type: 'int64', nullable: false });
+  for (let i = 0; i < WIDE_FLOATS; i++) cols.push({ name: `f${i}`, type: 'float64', nullable: false });
+  for (let i = 0; i < WIDE_STRINGS; i++) cols.push({ name: `s${i}`, type: 'string', nullable: false });
+  return cols;
+}
+
+function wideIpc(batch: number): Uint8Array {
+  const ids = Array.from({ length: BATCH_ROWS }, (_, i) => batch * BATCH_ROWS + i);
+  const fields: A.Field[] = [];
+  const data: A.Data[] = [];
+  for (let i = 0; i < WIDE_INTS; i++) {
+    fields.push(new A.Field(`i${i}`, new A.Int64(), false));
+    data.push(int64Data(ids.map((x) => x * (i + 1))));
+  }
+  for (let i = 0; i < WIDE_FLOATS; i++) {
+    fields.push(new A.Field(`f${i}`, new A.Float64(), false));
+    data.push(float64Data(ids.map((x) => x / (i + 1))));
+  }
+  for (let i = 0; i < WIDE_STRINGS; i++) {
+    fields.push(new A.Field(`s${i}`, new A.Utf8(), false));
+    data.push(utf8Data(makeRows(ids, i).names.map((s) => s.slice(0, 16))));
+  }
+  return ipcOf(fields, data);
+}
+
+async function load(base: string, table: string, bodies: Uint8Array[], batches: number): Promise<void> {
+  const url = `${base}/v1/databases/bench/tables/${table}/append`;
+  await pool(batches, 4, async (i) => { await ok(request(url, 'POST', bodies[i % bodies.length]!, { 'content-type': ARROW }), 'append'); });
+}
+
+/** Reads the whole bucket; returns rows, response bytes and seconds. */
+async function readAll(base: string, table: string, columns?: string): Promise<{ rows: number; bytes: number; requests: number; seconds: number; rowsPerSec: number; MBPerSec: number }> {
+  let offset = 0n;
+  let bytes = 0;
+  let requests = 0;
+  const hwReply = await ok(request(`${base}/v1/databases/bench/tables/${table}/buckets/0/offsets?at=latest`, 'GET'), 'offsets');
+  const hw = BigInt(JSON.parse(hwReply.body.toString()).offset as string);
+  const seconds = await timed(async () => {
+    while (offset < hw) {
+      const q = `offset=${offset}&maxBytes=${FETCH_BYTES}&maxRecords=1000000${columns ? `&columns=${columns}` : ''}`;
+      const r = await ok(request(`${base}/v1/databases/bench/tables/${table}/buckets/0/records?${q}`, 'GET', undefined, { accept: ARROW }), 'fetch');
+      bytes += r.body.length;
+      requests += 1;
+      offset = BigInt(r.headers['x-next-offset'] as string);
+    }
+  });
+  const rows = Number(hw);
+  return { rows, bytes, requests, seconds: round(seconds, 2), rowsPerSec: round(rows / seconds), MBPerSec: round(bytes / seconds / 1e6, 1) };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const server = await startLakestream(['--max-fetch-bytes', '64mb']);
+  await createTable(server.url, 'bench', 'narrow', { columns: ROW_COLUMNS });
+  await createTable(server.url, 'bench', 'wide', { columns: wideColumns() });
+  const narrowBodies = Array.from({ length: 8 }, (_, b) => rowsIpc(makeRows(Array.from({ length: BATCH_ROWS }, (_, i) => b * BATCH_ROWS + i))));
+  await load(server.url, 'narrow', narrowBodies, NARROW_BATCHES);
+  await load(server.url, 'wide', Array.from({ length: 4 }, (_, b) => wideIpc(b)), WIDE_BATCHES);
+
+  await readAll(server.url, 'narrow', 'id'); // warm-up: page cache and JIT
+  const narrowAll = await readAll(server.url, 'narrow');
+  const narrowOne = await readAll(server.url, 'narrow', 'id');
+  await readAll(server.url, 'wide', 'i0,f0');
+  const wideAll = await readAll(server.url, 'wide');
+  const wideTwo = await readAll(server.url, 'wide', 'i0,f0');
+  await server.stop();
+
+  const oneSpeedup = narrowOne.rowsPerSec / narrowAll.rowsPerSec;
+  const twoSpeedup = wideTwo.rowsPerSec / wideAll.rowsPerSec;
+  return {
+    bench: 'fetch',
+    setup: { readers: 1, maxBytesPerFetch: FETCH_BYTES, storedBatchRows: BATCH_ROWS, narrowColumns: 4, wideColumns: 20, systemColumnsPerRecord: 3 },
+    lakestream: {
+      narrowAllColumns: narrowAll,
+      narrowOneColumn: { columns: 'id', ...narrowOne },
+      wideAllColumns: wideAll,
+      wideTwoColumns: { columns: 'i0,f0', ...wideTwo },
+    },
+    peer: null,
+    ratio: { oneOfFourOverAll: round(oneSpeedup, 2), twoOfTwentyOverAll: round(twoSpeedup, 2) },
+    targets: [
+      target('fetch rows/s, all columns', narrowAll.rowsPerSec, '>=', 2_000_000, 'rows/s'),
+      target('fetch one of four columns vs all', round(oneSpeedup, 2), '>=', 3, 'x'),
+      target('fetch two of twenty columns vs all', round(twoSpeedup, 2), '>=', 8, 'x'),
+    ],
+    machine: machine(),
+  };
+}

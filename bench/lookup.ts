@@ -1,0 +1,110 @@
+/**
+ * lookup: point lookups on a primary-key table of ~100-byte rows (300,000 keys loaded first).
+ *
+ *   - batched: POST .../lookup with 1,000 random keys per request (JSON in, JSON out), 4 in flight;
+ *   - single: one key per request at a steady 1,000 requests/s (open loop: each request is due at
+ *     its slot, and its latency counts from the slot, so a stall is not hidden), p50/p99.
+ *
+ * Peer: Redis `HGET row:<id> r`, pipelined 1,000 per round trip on 4 connections, and single at the
+ * same steady rate on one connection.
+ */
+import {
+  ARROW, checkReplies, createTable, encodeCommand, machine, makeRows, ok, percentile, pool, request, RespClient, round,
+  ROW_COLUMNS, rowBytes, rowsIpc, shuffled, sleep, startLakestream, startRedis, target, timed,
+} from './lib.js';
+
+const KEYS = 300_000;
+const LOAD_BATCH_ROWS = 10_000;
+const KEYS_PER_REQUEST = 1_000;
+const BATCH_REQUESTS = 400; // 400,000 keys
+const CONCURRENCY = 4;
+const SINGLE_RATE = 1_000; // requests per second
+const SINGLE_SECONDS = 5;
+
+/**
+ * Sends `count` requests on a fixed schedule of `rate` per second (open loop: whatever is due is sent,
+ * whether or not earlier replies came back). Latency is counted from the moment a request is sent;
+ * the load generator sleeps between slots so it leaves the CPUs to the server.
+ */
+async function steady(count: number, rate: number, send: (i: number) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = new Array(count);
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let i = 0;
+  while (i < count) {
+    const now = performance.now();
+    while (i < count && start + (i * 1000) / rate <= now) {
+      const sent = performance.now();
+      const k = i++;
+      inFlight.push(send(k).then(() => { latencies[k] = performance.now() - sent; }));
+    }
+    if (i < count) await sleep(Math.max(0, start + (i * 1000) / rate - performance.now()));
+  }
+  await Promise.all(inFlight);
+  return latencies.sort((a, b) => a - b);
+}
+
+function latencyFigures(sorted: number[]): Record<string, number> {
+  return { requests: sorted.length, p50Ms: round(percentile(sorted, 50), 3), p99Ms: round(percentile(sorted, 99), 3), maxMs: round(sorted[sorted.length - 1]!, 3) };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const order = shuffled(KEYS, 3);
+  const loadRows = Array.from({ length: KEYS / LOAD_BATCH_ROWS }, (_, b) => makeRows(order.slice(b * LOAD_BATCH_ROWS, (b + 1) * LOAD_BATCH_ROWS)));
+  const probe = shuffled(KEYS, 5);
+  const keyAt = (i: number) => probe[i % KEYS]!;
+
+  const server = await startLakestream();
+  await createTable(server.url, 'bench', 'rows', { columns: ROW_COLUMNS, primaryKey: ['id'] });
+  const base = `${server.url}/v1/databases/bench/tables/rows`;
+  await pool(loadRows.length, CONCURRENCY, async (b) => { await ok(request(`${base}/upsert`, 'POST', rowsIpc(loadRows[b]!), { 'content-type': ARROW }), 'load'); });
+
+  const batchBodies = Array.from({ length: BATCH_REQUESTS }, (_, r) => JSON.stringify({ keys: Array.from({ length: KEYS_PER_REQUEST }, (_, i) => ({ id: keyAt(r * KEYS_PER_REQUEST + i) })) }));
+  const lookupBatch = async (r: number) => {
+    const reply = await ok(request(`${base}/lookup`, 'POST', batchBodies[r]!, { 'content-type': 'application/json' }), 'lookup');
+    if (r === 0 && JSON.parse(reply.body.toString()).rows.some((x: unknown) => x === null)) throw new Error('a loaded key was not found');
+  };
+  await pool(20, CONCURRENCY, lookupBatch); // warm-up
+  const batchSeconds = await timed(() => pool(BATCH_REQUESTS, CONCURRENCY, lookupBatch));
+  const lsBatchRate = BATCH_REQUESTS * KEYS_PER_REQUEST / batchSeconds;
+
+  const singleBodies = Array.from({ length: SINGLE_RATE * SINGLE_SECONDS }, (_, i) => JSON.stringify({ keys: [{ id: keyAt(i * 7) }] }));
+  const lookupOne = async (i: number) => { await ok(request(`${base}/lookup`, 'POST', singleBodies[i]!, { 'content-type': 'application/json' }), 'lookup'); };
+  await steady(500, SINGLE_RATE, lookupOne); // warm-up
+  const lsSingle = latencyFigures(await steady(singleBodies.length, SINGLE_RATE, lookupOne));
+  await server.stop();
+
+  const redis = await startRedis('everysec');
+  const conns = await Promise.all(Array.from({ length: CONCURRENCY }, () => RespClient.connect(redis.port)));
+  const loadCmds = loadRows.map((rows) => Buffer.concat(rows.ids.map((id, i) => encodeCommand(['HSET', `row:${id}`, 'r', rowBytes(rows, i)]))));
+  await pool(loadCmds.length, CONCURRENCY, async (b) => checkReplies(await conns[b % CONCURRENCY]!.pipeline(loadCmds[b]!, LOAD_BATCH_ROWS)));
+  const getCmds = Array.from({ length: BATCH_REQUESTS }, (_, r) => Buffer.concat(Array.from({ length: KEYS_PER_REQUEST }, (_, i) => encodeCommand(['HGET', `row:${keyAt(r * KEYS_PER_REQUEST + i)}`, 'r']))));
+  const hgetBatch = async (w: number, r: number) => {
+    const replies = await conns[w]!.pipeline(getCmds[r]!, KEYS_PER_REQUEST);
+    checkReplies(replies);
+    if (replies.some((x) => x === null)) throw new Error('redis: a loaded key was not found');
+  };
+  const redisBatchSeconds = await timed(() => Promise.all(conns.map(async (_c, w) => {
+    for (let r = w; r < BATCH_REQUESTS; r += CONCURRENCY) await hgetBatch(w, r);
+  })).then(() => undefined));
+  const redisBatchRate = BATCH_REQUESTS * KEYS_PER_REQUEST / redisBatchSeconds;
+  const singleCmds = singleBodies.map((_, i) => encodeCommand(['HGET', `row:${keyAt(i * 7)}`, 'r']));
+  const hgetOne = async (i: number) => checkReplies(await conns[0]!.pipeline(singleCmds[i]!, 1));
+  await steady(500, SINGLE_RATE, hgetOne);
+  const redisSingle = latencyFigures(await steady(singleCmds.length, SINGLE_RATE, hgetOne));
+  for (const c of conns) c.close();
+  await redis.stop();
+
+  return {
+    bench: 'lookup',
+    setup: { keys: KEYS, keysPerBatchRequest: KEYS_PER_REQUEST, batchRequests: BATCH_REQUESTS, concurrency: CONCURRENCY, singleRatePerSec: SINGLE_RATE, singleSeconds: SINGLE_SECONDS, wire: 'JSON keys in, JSON rows out' },
+    lakestream: { batched: { seconds: round(batchSeconds, 2), keysPerSec: round(lsBatchRate) }, single: lsSingle },
+    peer: { name: `redis ${redis.version} HGET`, batched: { seconds: round(redisBatchSeconds, 2), keysPerSec: round(redisBatchRate) }, single: redisSingle },
+    ratio: { batchedLakestreamOverRedis: round(lsBatchRate / redisBatchRate, 2), singleP99LakestreamOverRedis: round(lsSingle.p99Ms! / redisSingle.p99Ms!, 2) },
+    targets: [
+      target('batched lookups keys/s', round(lsBatchRate), '>=', 500_000, 'keys/s'),
+      target('single lookup p99 at 1,000 req/s', lsSingle.p99Ms!, '<=', 2, 'ms'),
+    ],
+    machine: machine(),
+  };
+}
