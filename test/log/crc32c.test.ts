@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { crc32c } from '../../src/log/crc32c.js';
+import { crc32c, crc32cJs } from '../../src/log/crc32c.js';
 
 describe('crc32c', () => {
   test('crc32c: matches the Castagnoli check values', () => {
@@ -20,5 +20,13 @@ describe('crc32c', () => {
 
   test('crc32c: refuses a range outside the buffer', () => {
     expect(() => crc32c(new Uint8Array(4), 0, 5)).toThrow(RangeError);
+  });
+
+  test('crc32c: the native and the JS implementations agree on every length and offset', () => {
+    const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 131 + 7) & 0xff));
+    for (const [start, end] of [[0, 5000], [1, 4999], [3, 259], [7, 263], [100, 356], [0, 255], [0, 256], [17, 4096]] as const) {
+      expect(crc32c(data, start, end)).toBe(crc32cJs(data, start, end));
+      expect(crc32c(data, start, end, 0x1234)).toBe(crc32cJs(data, start, end, 0x1234));
+    }
   });
 });
