@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fail, LakestreamError } from '../common/errors.js';
+import { failpoint } from '../common/failpoints.js';
 import { decodeBatchBody, decodeBatchHeader, encodeBatch, type BatchHeader } from './batch-format.js';
 import { nodeIo, type StorageIo } from './io.js';
 import { LOG_SUFFIX, parseOffsetFileName, Segment, SEGMENT_RELATIVE_OFFSET_MAX, type BatchVisitor } from './segment.js';
@@ -27,6 +28,8 @@ export interface BucketLogOptions {
   now?: () => number;
   /** Storage calls on the hot path; tests pass a counting or fault-injecting one. */
   io?: StorageIo;
+  /** Called after each successful group commit with its duration in seconds (for metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 export interface AppendInput {
@@ -210,6 +213,7 @@ export class BucketLog {
     this.maybeRoll(totalBytes, offset);
     const segment = this.active;
     const position = this.writeAll(segment, encoded.map((e) => e.bytes), totalBytes);
+    failpoint('log.after-write');
     let at = position;
     for (const { header, i } of encoded) {
       segment.indexBatch(header, at);
@@ -316,6 +320,7 @@ export class BucketLog {
         const syncDir = this.dirDirty;
         this.dirtySegments.clear();
         this.dirDirty = false;
+        const started = this.opts.onSync ? performance.now() : 0;
         try {
           for (const { segment } of covered) await segment.fdatasync(); // oldest first: a rolled segment before its successor
           if (syncDir) await this.io.fsyncDirectory(this.opts.dir);
@@ -323,6 +328,7 @@ export class BucketLog {
           this.failure = storageError(`fdatasync in ${this.opts.dir}`, err);
           break;
         }
+        this.opts.onSync?.((performance.now() - started) / 1000);
         for (const { segment, bytes } of covered) segment.syncedBytes = Math.max(segment.syncedBytes, bytes);
         this.advanceHighWatermark(target);
       }

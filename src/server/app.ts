@@ -1,18 +1,21 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { fail, LakestreamError } from '../common/errors.js';
 import { Gate } from './admission.js';
+import { AuthFile, installAuth, WWW_AUTHENTICATE } from './auth.js';
 import { Catalog } from './catalog.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
-import { errorHandler } from './http-errors.js';
+import { errorHandler, toLakestreamError } from './http-errors.js';
 import { ARROW_STREAM } from './http-params.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { kvRoutes } from './routes/kv.js';
 import { lakeRoutes } from './routes/lake.js';
 import { logRoutes } from './routes/log.js';
 import { openLake } from './lake-setup.js';
+import { ServerMetrics } from './metrics.js';
 import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
+import { loadTls } from './tls.js';
 
 function serial(): <T>(work: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
@@ -78,22 +81,43 @@ function trackRequests(app: FastifyInstance): { drained(timeoutMs: number): Prom
 export interface Server {
   readonly app: FastifyInstance;
   readonly context: ServerContext;
+  /** Re-reads --auth-file (SIGHUP); false when there is none or the new file is bad (the old one stays). */
+  reloadAuth(): boolean;
   close(): Promise<void>;
+}
+
+/** The error handler, plus an error counter and the Bearer challenge on 401s. */
+function countingErrorHandler(metrics: ServerMetrics) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply): void => {
+    const e = toLakestreamError(err);
+    metrics.error(e.code);
+    if (e.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', WWW_AUTHENTICATE);
+    errorHandler(err, request, reply);
+  };
 }
 
 /** Opens the catalog and every table (recovering their logs), then builds the HTTP app. */
 export async function createServer(config: ServerConfig): Promise<Server> {
+  const tls = loadTls(config);
+  // Typed as the plain-HTTP instance: routes use nothing that differs between http and https.
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Request logs carry no headers by default; redact the token anyway should one ever include them.
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] },
     bodyLimit: config.maxRequestBytes,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: false,
     routerOptions: { maxParamLength: 256 },
-  });
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+  if (tls?.expired) app.log.warn({ validTo: tls.validTo }, 'the TLS certificate has expired; clients will refuse it');
+  else if (tls) app.log.info({ validTo: tls.validTo }, 'serving HTTPS');
+  const auth = config.authFile ? AuthFile.load(config.authFile, app.log) : undefined;
   const catalog = Catalog.open(config.dataDir);
   const lake = await openLake(config, app.log);
-  const tables = new TableStore(config.dataDir, catalog, lake.tiering);
+  const metrics = new ServerMetrics(lake.tiering);
+  const tables = new TableStore(config.dataDir, catalog, lake.tiering, { onSync: metrics.observeFsync });
+  metrics.watch(tables);
   await tables.openAll();
   const retention = setInterval(() => {
     tables.enforceRetention(Date.now()).catch((err: unknown) => app.log.warn({ err }, 'retention failed; will retry'));
@@ -108,13 +132,17 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     longPolls: new Gate(config.maxLongPolls, 'waiting fetches'),
     shutdown: shutdown.signal,
     ddl: serial(),
+    metrics,
   };
   const inFlight = trackRequests(app);
   registerParsers(app);
-  app.setErrorHandler(errorHandler);
+  installAuth(app, auth);
+  const onError = countingErrorHandler(metrics);
+  app.setErrorHandler(onError);
   app.setNotFoundHandler((req, reply) => {
-    errorHandler(new LakestreamError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}; see docs/API.md`), req, reply);
+    onError(new LakestreamError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}; see docs/API.md`), req, reply);
   });
+  metrics.install(app);
   app.get('/v1/health', async () => {
     const health = lake.health();
     return { status: health.ok ? 'ok' : 'degraded', lake: health };
@@ -127,6 +155,13 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   return {
     app,
     context,
+    reloadAuth() {
+      if (!auth) {
+        app.log.warn('SIGHUP: no --auth-file to reload');
+        return false;
+      }
+      return auth.reload(app.log);
+    },
     async close() {
       shutdown.abort();
       const closing = app.close();

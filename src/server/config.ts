@@ -34,6 +34,8 @@ function size(minBytes: number) {
 }
 
 const text = (raw: string): string => raw;
+/** A file path, resolved against the working directory; empty means not set. */
+const optionalPath = (raw: string): string => (raw === '' ? '' : path.resolve(raw));
 
 function duration(minMs: number) {
   return (raw: string, name: string): number => {
@@ -65,6 +67,9 @@ export const SETTINGS = {
   lakeOrphanGraceMs: { flag: 'lake-orphan-grace', env: 'LAKESTREAM_LAKE_ORPHAN_GRACE', default: '1h', description: 'lake objects no snapshot lists are deleted once older than this', parse: duration(1000) },
   lakeSnapshotsRetained: { flag: 'lake-snapshots-retained', env: 'LAKESTREAM_LAKE_SNAPSHOTS_RETAINED', default: '20', description: 'lake snapshots kept for time travel per table', parse: integer(1, 100_000) },
   retentionCheckMs: { flag: 'retention-check-interval', env: 'LAKESTREAM_RETENTION_CHECK_INTERVAL', default: '1min', description: 'how often table.log.ttl is enforced', parse: duration(100) },
+  authFile: { flag: 'auth-file', env: 'LAKESTREAM_AUTH_FILE', default: '', description: 'JSON file of bearer tokens, principals and grants; with it every route but /v1/health needs a token (SIGHUP reloads it)', parse: optionalPath },
+  tlsCert: { flag: 'tls-cert', env: 'LAKESTREAM_TLS_CERT', default: '', description: 'PEM certificate (chain) to serve HTTPS; needs --tls-key', parse: optionalPath },
+  tlsKey: { flag: 'tls-key', env: 'LAKESTREAM_TLS_KEY', default: '', description: 'PEM private key of --tls-cert', parse: optionalPath },
   logLevel: { flag: 'log-level', env: 'LAKESTREAM_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
 } as const satisfies Record<string, Setting<unknown>>;
 

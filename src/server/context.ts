@@ -1,6 +1,7 @@
 import type { Catalog } from './catalog.js';
 import type { ServerConfig } from './config.js';
 import type { Gate } from './admission.js';
+import type { ServerMetrics } from './metrics.js';
 import type { TableStore } from './table-store.js';
 
 /** What every route needs: settings, the catalog, the open tables and the admission gates. */
@@ -14,4 +15,6 @@ export interface ServerContext {
   /** Aborted when the server starts shutting down, so long-polls return instead of holding it open. */
   readonly shutdown: AbortSignal;
   readonly ddl: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Counters the routes feed (appended rows, lookups); per server. */
+  readonly metrics: ServerMetrics;
 }

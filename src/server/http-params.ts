@@ -41,3 +41,8 @@ export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 export function wantsArrow(accept: unknown): boolean {
   return typeof accept === 'string' && accept.includes(ARROW_STREAM);
 }
+
+/** A view of the bytes as a Buffer for fastify, without copying them. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -4,6 +4,7 @@ import type { ServerConfig } from './config.js';
 /**
  * Runs the server until SIGTERM or SIGINT: then it stops accepting, lets in-flight requests finish,
  * fsyncs and closes every log. A second signal exits at once (acknowledged data is already durable).
+ * SIGHUP re-reads --auth-file.
  */
 export async function serve(config: ServerConfig): Promise<void> {
   const server = await createServer(config);
@@ -29,6 +30,11 @@ export async function serve(config: ServerConfig): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Installing a handler also stops SIGHUP's default action (exit), with or without an auth file.
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'reloading the auth file');
+    server.reloadAuth();
+  });
   const address = await server.app.listen({ host: config.host, port: config.port });
   log.info({ address, dataDir: config.dataDir }, 'lakestream is serving');
 }

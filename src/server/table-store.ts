@@ -7,7 +7,7 @@ import { keyEncodingOrder, tableKind } from '../common/schema.js';
 import { KvBucket } from '../kv/kv-bucket.js';
 import { createMergeEngine } from '../kv/merge-engine.js';
 import { parseDurationMs, parseSizeBytes } from '../common/units.js';
-import { BucketLog } from '../log/bucket-log.js';
+import { BucketLog, type BucketLogOptions } from '../log/bucket-log.js';
 import type { TieringService } from '../tiering/tiering-service.js';
 import type { Catalog, TableEntry } from './catalog.js';
 
@@ -82,7 +82,13 @@ export function logOptionsFor(entry: TableEntry, dir: string) {
 export class TableStore {
   private readonly tables = new Map<number, TableRuntime>();
 
-  constructor(private readonly dataDir: string, private readonly catalog: Catalog, private readonly tiering: TieringService) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly catalog: Catalog,
+    private readonly tiering: TieringService,
+    /** Passed to every bucket log, e.g. the metrics' fsync observer. */
+    private readonly logHooks: Pick<BucketLogOptions, 'onSync'> = {},
+  ) {}
 
   private tableDir(tableId: number): string {
     return path.join(this.dataDir, 'tables', String(tableId));
@@ -105,7 +111,7 @@ export class TableStore {
     const dir = this.tableDir(entry.tableId);
     const logs: BucketLog[] = [];
     for (let b = 0; b < entry.definition.buckets; b++) {
-      logs.push(await BucketLog.open(logOptionsFor(entry, path.join(dir, `bucket-${b}`))));
+      logs.push(await BucketLog.open({ ...logOptionsFor(entry, path.join(dir, `bucket-${b}`)), ...this.logHooks }));
     }
     const runtime = tableKind(entry.definition) === 'primary-key'
       ? await openPrimaryKey(entry, dir, logs)

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { parseTableDefinition } from '../../common/schema.js';
+import { visibleDatabases, visibleTables } from '../auth.js';
 import { describeTable } from '../catalog.js';
 import type { ServerContext } from '../context.js';
 import { boolParam } from '../http-params.js';
@@ -9,7 +10,7 @@ type TableParams = { db: string; table: string };
 type Query = Record<string, string | undefined>;
 
 export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/v1/databases', async () => ({ databases: ctx.catalog.listDatabases() }));
+  app.get('/v1/databases', async (req) => ({ databases: visibleDatabases(req, ctx.catalog.listDatabases()) }));
 
   app.put<{ Params: DbParams; Querystring: Query }>('/v1/databases/:db', async (req, reply) => {
     const created = await ctx.ddl(async () => ctx.catalog.createDatabase(req.params.db, boolParam(req.query.ifNotExists, 'ifNotExists')));
@@ -18,7 +19,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.get<{ Params: DbParams }>('/v1/databases/:db', async (req) => {
     ctx.catalog.requireDatabase(req.params.db);
-    return { name: req.params.db, tables: ctx.catalog.listTables(req.params.db) };
+    return { name: req.params.db, tables: visibleTables(req, req.params.db, ctx.catalog.listTables(req.params.db)) };
   });
 
   app.delete<{ Params: DbParams; Querystring: Query }>('/v1/databases/:db', async (req) => {
@@ -30,7 +31,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { name: req.params.db, droppedTables: dropped };
   });
 
-  app.get<{ Params: DbParams }>('/v1/databases/:db/tables', async (req) => ({ tables: ctx.catalog.listTables(req.params.db) }));
+  app.get<{ Params: DbParams }>('/v1/databases/:db/tables', async (req) => ({ tables: visibleTables(req, req.params.db, ctx.catalog.listTables(req.params.db)) }));
 
   app.put<{ Params: TableParams; Querystring: Query }>('/v1/databases/:db/tables/:table', async (req, reply) => {
     const definition = parseTableDefinition(req.body);

@@ -4,7 +4,7 @@ import { fail } from '../../common/errors.js';
 import { rowToJson } from '../../common/json-values.js';
 import type { Row } from '../../common/values.js';
 import type { ServerContext } from '../context.js';
-import { ARROW_STREAM, bucketParam, intParam, wantsArrow, writerHeaders } from '../http-params.js';
+import { ARROW_STREAM, asBuffer, bucketParam, intParam, wantsArrow, writerHeaders } from '../http-params.js';
 import { lookupRows, prefixLookupRows, requirePrimaryKey, writePrimaryKeyTable } from '../primary-key.js';
 import type { ScanSessions } from '../scan-sessions.js';
 import type { TableRuntime } from '../table-store.js';
@@ -32,7 +32,9 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     const writer = writerHeaders(req.headers);
     const target = targetColumns(table, req.query.columns);
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: table.definition.primaryKey, ...(target ? { only: target } : {}) });
-    return ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', writeInputRows(input), target, writer));
+    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', writeInputRows(input), target, writer));
+    ctx.metrics.kvWritten(table.qualifiedName, 'upsert', result.rows);
+    return result;
   });
 
   app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/delete', async (req) => {
@@ -41,28 +43,34 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     const writer = writerHeaders(req.headers);
     const pk = table.definition.primaryKey;
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: pk, only: pk });
-    return ctx.writes.run(() => writePrimaryKeyTable(table, 'delete', writeInputRows(input), undefined, writer));
+    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'delete', writeInputRows(input), undefined, writer));
+    ctx.metrics.kvWritten(table.qualifiedName, 'delete', result.rows);
+    return result;
   });
 
   app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/lookup', async (req, reply) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
+    const started = performance.now();
     const rows = lookupRows(table, req.body);
+    ctx.metrics.lookup(table.qualifiedName, 'lookup', rows.length, (performance.now() - started) / 1000);
     if (wantsArrow(req.headers.accept)) {
       // Arrow has no "missing row": absent keys are all-null rows, flagged by the `_found` header list.
       const found = rows.map((r) => (r ? '1' : '0')).join('');
       const filled = rows.map((r) => r ?? ({} as Row));
       const columns = table.definition.columns.map((c) => ({ ...c, nullable: true }));
-      return reply.type(ARROW_STREAM).header('x-found', found).send(Buffer.from(batchToIpc(rowsToBatch(columns, filled))));
+      return reply.type(ARROW_STREAM).header('x-found', found).send(asBuffer(batchToIpc(rowsToBatch(columns, filled))));
     }
     return { rows: rows.map((r) => (r ? rowToJson(table.definition.columns, r) : null)) };
   });
 
   app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/prefix-lookup', async (req, reply) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
+    const started = performance.now();
     const groups = prefixLookupRows(table, req.body);
+    ctx.metrics.lookup(table.qualifiedName, 'prefix', groups.length, (performance.now() - started) / 1000);
     if (wantsArrow(req.headers.accept)) {
       const counts = groups.map((g) => g.length).join(',');
-      return reply.type(ARROW_STREAM).header('x-prefix-counts', counts).send(Buffer.from(batchToIpc(rowsToBatch(table.definition.columns, groups.flat()))));
+      return reply.type(ARROW_STREAM).header('x-prefix-counts', counts).send(asBuffer(batchToIpc(rowsToBatch(table.definition.columns, groups.flat()))));
     }
     return { rows: groups.map((g) => g.map((r) => rowToJson(table.definition.columns, r))) };
   });

@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { fail } from '../../common/errors.js';
 import { appendToLogTable } from '../append.js';
 import type { ServerContext } from '../context.js';
-import { ARROW_STREAM, bucketParam, intParam, offsetParam, wantsArrow, writerHeaders } from '../http-params.js';
+import { ARROW_STREAM, asBuffer, bucketParam, intParam, offsetParam, wantsArrow, writerHeaders } from '../http-params.js';
 import { projectedColumns, recordsToIpc, recordsToJson, sliceRecords } from '../records.js';
 import type { Lake } from '../lake-setup.js';
+import { bodyBytes } from '../metrics.js';
 import { earliestOffset, readFromLake } from '../union-read.js';
 import { parseWriteInput } from '../write-input.js';
 
@@ -20,7 +21,9 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake):
     const table = ctx.tables.get(req.params.db, req.params.table);
     const writer = writerHeaders(req.headers);
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest);
-    return ctx.writes.run(() => appendToLogTable(table, input, writer));
+    const result = await ctx.writes.run(() => appendToLogTable(table, input, writer));
+    ctx.metrics.appended(table.qualifiedName, result.rows, bodyBytes(req.headers));
+    return result;
   });
 
   app.get<{ Params: BucketParams; Querystring: Query }>('/v1/databases/:db/tables/:table/buckets/:bucket/records', async (req, reply) => {
@@ -45,7 +48,7 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake):
       : sliceRecords(await log.read(offset, { maxBytes, maxRecords }), offset, maxRecords, columns);
     const hw = log.highWatermark.toString();
     if (arrow) {
-      return reply.type(ARROW_STREAM).header('x-next-offset', slice.nextOffset.toString()).header('x-high-watermark', hw).send(Buffer.from(recordsToIpc(slice)));
+      return reply.type(ARROW_STREAM).header('x-next-offset', slice.nextOffset.toString()).header('x-high-watermark', hw).send(asBuffer(recordsToIpc(slice)));
     }
     return { records: recordsToJson(slice, columns), nextOffset: slice.nextOffset.toString(), highWatermark: hw };
   });
