@@ -1,4 +1,5 @@
 import * as A from 'apache-arrow';
+import { verifyIpcStream } from './arrow-ipc-verify.js';
 import { fail, LakestreamError } from './errors.js';
 import type { Column, ColumnType } from './schema.js';
 import { SYSTEM_COLUMNS } from './schema.js';
@@ -73,6 +74,8 @@ export function batchToIpc(batches: A.RecordBatch | readonly A.RecordBatch[], sc
 /** Reads an Arrow IPC stream; any malformed byte becomes INVALID_ARROW, never a crash. */
 export function ipcToBatches(bytes: Uint8Array): { schema: A.Schema; batches: A.RecordBatch[] } {
   try {
+    // Arrow JS trusts the FlatBuffers metadata; a damaged length can make it allocate without bound.
+    verifyIpcStream(bytes);
     const reader = A.RecordBatchReader.from(bytes);
     reader.open();
     if (!reader.schema) throw new Error('no schema message');
@@ -184,9 +187,29 @@ export function conformBatch(columns: readonly Column[], batch: A.RecordBatch): 
       return fail('SCHEMA_MISMATCH', `column '${col.name}' must be ${col.type} (Arrow ${expected}), the batch has ${field.type}`);
     }
     if (!col.nullable && data.nullCount > 0) fail('NULL_IN_NON_NULLABLE', `column '${col.name}' is not nullable but the Arrow batch has ${data.nullCount} nulls in it`);
+    if (col.type === 'timestamp' || col.type === 'date') checkTimeRange(col, data);
     return data;
   });
   return batchFromData(arrowSchema(columns), n, children);
+}
+
+/** Timestamps are epoch ms held as safe integers, dates days that a JS Date can show (as the JSON path takes them). */
+const TIMESTAMP_MS_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+export const DATE_DAYS_MAX = 100_000_000;
+
+/**
+ * Arrow carries timestamps as int64 and dates as int32 days; values outside what the rest of the
+ * server represents (a number of ms, a Date) would throw when a row is read, a 500 for a client's
+ * bytes and a poisoned bucket for every later reader. Refused here instead, like the JSON path does.
+ */
+function checkTimeRange(col: Column, data: A.Data): void {
+  const values = data.values as BigInt64Array | Int32Array;
+  for (let i = 0; i < data.length; i++) {
+    if (data.nullCount > 0 && !data.getValid(i)) continue;
+    const v = values[data.offset + i]!;
+    const ok = typeof v === 'bigint' ? v <= TIMESTAMP_MS_MAX && v >= -TIMESTAMP_MS_MAX : v <= DATE_DAYS_MAX && v >= -DATE_DAYS_MAX;
+    if (!ok) fail('INVALID_VALUE', `column '${col.name}' (${col.type}) row ${i}: ${v} is out of range (${typeof v === 'bigint' ? 'epoch ms must be a safe integer' : `at most ${DATE_DAYS_MAX} days from 1970-01-01`})`);
+  }
 }
 
 /** Rows of a batch in the in-memory representation (int64 as bigint, dates/timestamps as ms). */

@@ -14,6 +14,7 @@ const INT_RANGES: Partial<Record<ColumnType, [number, number]>> = {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const DAY_MS = 86_400_000;
+const DATE_DAYS_MAX = 100_000_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -55,7 +56,8 @@ function parseTimestamp(col: Column, v: unknown): number {
 }
 
 function parseDate(col: Column, v: unknown): number {
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return v * DAY_MS;
+  // A JS Date spans +-100,000,000 days; a date beyond it could not be written back out as 'YYYY-MM-DD'.
+  if (typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) <= DATE_DAYS_MAX) return v * DAY_MS;
   const m = typeof v === 'string' ? DATE.exec(v) : null;
   if (m) {
     const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));

@@ -5,7 +5,7 @@ import { AuthFile, installAuth, WWW_AUTHENTICATE } from './auth.js';
 import { Catalog } from './catalog.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
-import { errorHandler, toLakestreamError } from './http-errors.js';
+import { clientErrorHandler, errorHandler, toLakestreamError } from './http-errors.js';
 import { ARROW_STREAM } from './http-params.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { kvRoutes } from './routes/kv.js';
@@ -108,6 +108,10 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     return503OnClosing: true,
     forceCloseConnections: false,
     routerOptions: { maxParamLength: 256 },
+    // Refusals made before routing (bad percent-encoding, over-long segments, malformed HTTP) get
+    // the same JSON error body as every other refusal.
+    frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
+    clientErrorHandler,
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
   }) as unknown as FastifyInstance;
   if (tls?.expired) app.log.warn({ validTo: tls.validTo }, 'the TLS certificate has expired; clients will refuse it');

@@ -9,6 +9,9 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['BAD_REQUEST', 'the content-length header does not match the body'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['INVALID_JSON', 'the body is empty; send a JSON document'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_JSON', 'the body is not valid JSON'],
+  FST_ERR_BAD_URL: ['BAD_REQUEST', 'the URL is not valid percent-encoded UTF-8'],
+  FST_ERR_MAX_PARAM_LENGTH: ['URI_TOO_LONG', 'a path segment is longer than 256 characters; names are at most 128'],
+  FST_ERR_ASYNC_CONSTRAINT: ['BAD_REQUEST', 'the request matches no route constraint'],
 };
 
 /** Maps anything thrown while serving to the JSON error body; only server faults are 5xx. */
@@ -30,4 +33,19 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   else request.log.info({ code: e.code, status: e.status, msg: e.message.slice(0, 200) }, 'request refused');
   if (e.code === 'OVERLOADED' || e.code === 'SHUTTING_DOWN') void reply.header('retry-after', '1');
   void reply.status(e.status).type('application/json').send(e.toJSON());
+}
+
+/**
+ * Refusals Node makes before fastify sees a request (a malformed request line, headers over the
+ * limit, a timeout), written straight to the socket in the same JSON error body.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const e = err.code === 'HPE_HEADER_OVERFLOW'
+    ? new LakestreamError('HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts (16 KiB)')
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new LakestreamError('REQUEST_TIMEOUT', 'the request was not received in time; retry')
+      : new LakestreamError('BAD_REQUEST', 'the request is not valid HTTP/1.1');
+  const body = JSON.stringify(e.toJSON());
+  socket.end(`HTTP/1.1 ${e.status} ${e.code}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
