@@ -23,6 +23,10 @@ import { cleanupAll, machine, round, startLakestream, target } from './lib.js';
 const SELF = fileURLToPath(import.meta.url);
 const BUCKETS = 4;
 const DEFAULT_SIZES = [100_000, 1_000_000];
+/** Both joins replay the whole changelogs (inserts, then -U/+U updates). */
+const FROM = 'earliest' as const;
+const BATCH = Number(process.env.BENCH_JOIN_BATCH ?? 4096);
+const FETCH_RECORDS = Number(process.env.BENCH_JOIN_FETCH ?? 4096);
 
 interface ChildReport {
   readonly mode: 'delta' | 'hash';
@@ -31,6 +35,8 @@ interface ChildReport {
   readonly lookups: number;
   readonly elapsedMs: number;
   readonly peakRssBytes: number;
+  /** RSS at each whole second of the run, MiB: flat for the delta join once its buffers are full. */
+  readonly rssTimelineMiB: number[];
 }
 
 function argValue(args: readonly string[], name: string): string | undefined {
@@ -54,24 +60,37 @@ async function child(args: readonly string[]): Promise<void> {
   const [orders, customers] = await Promise.all([conn.table(db, 'orders'), conn.table(db, 'customers')]);
   const hw = { left: await highWatermarks(orders), right: await highWatermarks(customers) };
   let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+  const timeline: number[] = [];
+  let ticks = 0;
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
+    if (++ticks % 20 === 0) timeline.push(Math.round(rss / 2 ** 20));
+  }, 50);
   const start = performance.now();
   let changes = 0;
   let outputs = 0;
   let lookups = 0;
   if (mode === 'delta') {
-    const join = deltaJoin({ left: orders, right: customers, on: 'customer_id', settleMs: 0, scanner: { maxRecords: 10_000 } });
+    const join = deltaJoin({ left: orders, right: customers, on: 'customer_id', from: FROM, settleMs: 0, maxBatchChanges: BATCH, scanner: { maxRecords: FETCH_RECORDS } });
+    const done = setInterval(() => {
+      const p = join.positions();
+      if (caughtUp(p.left, hw.left) && caughtUp(p.right, hw.right)) join.stop();
+    }, 20);
     for await (const batch of join.batches()) {
       changes += batch.changes.left + batch.changes.right;
       outputs += batch.ops.length;
       lookups += batch.lookups;
-      if (caughtUp(batch.positions.left, hw.left) && caughtUp(batch.positions.right, hw.right)) break;
     }
+    clearInterval(done);
     await join.close();
   } else {
     // Naive stateful hash join: both sides' current rows by join key; each change probes the other.
     const state = { left: new Map<bigint, Map<bigint, Row>>(), right: new Map<bigint, Map<bigint, Row>>() };
-    const scanners = { left: orders.scanner({ from: 'full', maxRecords: 10_000 }), right: customers.scanner({ from: 'full', maxRecords: 10_000 }) };
+    const scanners = { left: orders.scanner({ from: FROM, maxRecords: 10_000 }), right: customers.scanner({ from: FROM, maxRecords: 10_000 }) };
+    const done = setInterval(() => {
+      for (const side of ['left', 'right'] as const) if (caughtUp(scanners[side].positions(), hw[side])) scanners[side].stop();
+    }, 20);
     await Promise.all((['left', 'right'] as const).map(async (side) => {
       const mine = state[side];
       const theirs = state[side === 'left' ? 'right' : 'left'];
@@ -89,15 +108,15 @@ async function child(args: readonly string[]): Promise<void> {
           group.set(pk, rec.row);
           outputs += theirs.get(jk)?.size ?? 0;
         }
-        if (caughtUp(scanners[side].positions(), hw[side])) break;
       }
     }));
+    clearInterval(done);
   }
   const elapsedMs = performance.now() - start;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   await conn.close();
-  const report: ChildReport = { mode, changes, outputs, lookups, elapsedMs, peakRssBytes: peak };
+  const report: ChildReport = { mode, changes, outputs, lookups, elapsedMs, peakRssBytes: peak, rssTimelineMiB: timeline };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
@@ -153,7 +172,7 @@ async function load(server: string, db: string, n: number): Promise<{ loadMs: nu
 
 export async function run(args: readonly string[] = []): Promise<Record<string, unknown>> {
   const sizes = (argValue(args, '--sizes') ?? process.env.BENCH_JOIN_SIZES)?.split(',').map(Number) ?? DEFAULT_SIZES;
-  const server = await startLakestream(['--log-level', 'warn']).catch(() => startLakestream());
+  const server = await startLakestream();
   const rows: Record<string, unknown>[] = [];
   const bySize = new Map<number, { delta: ChildReport; hash: ChildReport }>();
   try {
@@ -172,12 +191,14 @@ export async function run(args: readonly string[] = []): Promise<Record<string, 
           lookupsPerChange: round(delta.lookups / Math.max(1, delta.changes), 3),
           outputs: delta.outputs,
           peakRssMiB: round(delta.peakRssBytes / 2 ** 20, 1),
+          rssTimelineMiB: delta.rssTimelineMiB,
         },
         hashJoin: {
           changes: hash.changes,
           changesPerSecond: round(hash.changes / (hash.elapsedMs / 1000)),
           outputs: hash.outputs,
           peakRssMiB: round(hash.peakRssBytes / 2 ** 20, 1),
+          rssTimelineMiB: hash.rssTimelineMiB,
         },
       });
     }

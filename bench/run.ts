@@ -7,6 +7,7 @@
  *   fetch   Arrow reads of a log table: all columns vs a projection
  *   upsert  primary-key upserts vs Redis HSET (appendfsync always)
  *   lookup  batched and single-key lookups vs Redis HGET
+ *   join    delta join vs a stateful hash join: changes/s, lookups per change, RSS
  *   tiering log -> lake rows/s, Parquet size, freshness lag, a DuckDB query (bench/tiering.ts)
  *   all     every one of them, one after the other
  */
@@ -20,6 +21,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   upsert: async () => (await import('./upsert.js')).run,
   lookup: async () => (await import('./lookup.js')).run,
   tiering: async () => (await import('./tiering.js')).run,
+  join: async () => (await import('./join.js')).run,
 };
 
 async function main(): Promise<number> {

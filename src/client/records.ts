@@ -60,9 +60,34 @@ export function recordsFromArrow(bucket: number, bytes: Uint8Array, headers: Hea
   const highWatermark = headerBigint(headers, 'x-high-watermark');
   const records: ScanRecord[] = [];
   if (bytes.length > 0) {
-    for (const batch of ipcToBatches(bytes).batches) records.push(...recordsOfBatch(bucket, batch));
+    for (const batch of fetchedBatches(bytes)) records.push(...recordsOfBatch(bucket, batch));
   }
   return { records, nextOffset, highWatermark };
+}
+
+/**
+ * The batches of a fetch reply. A reply with no records is a schema-only stream, which Arrow JS
+ * reads as one placeholder batch of zero rows whose string columns have no offsets buffer; the shape
+ * check refuses that, so a stream whose every batch is empty is taken as no records.
+ */
+function fetchedBatches(bytes: Uint8Array): A.RecordBatch[] {
+  try {
+    return ipcToBatches(bytes).batches;
+  } catch (e) {
+    if (onlyEmptyBatches(bytes)) return [];
+    throw e;
+  }
+}
+
+function onlyEmptyBatches(bytes: Uint8Array): boolean {
+  try {
+    const reader = A.RecordBatchReader.from(bytes);
+    reader.open();
+    for (const b of reader) if (b.numRows > 0) return false;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function recordsOfBatch(bucket: number, batch: A.RecordBatch): ScanRecord[] {

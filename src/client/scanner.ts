@@ -107,7 +107,9 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
   private readonly states = new Map<number, BucketState>();
   private readonly rotation: BucketState[] = [];
   private readonly positionsByBucket = new Map<number, bigint>();
-  private readonly queue: QueueItem[] = [];
+  /** Items for the consumer from `queueHead` on (an index, not shift(): shift is O(n) per call). */
+  private queue: QueueItem[] = [];
+  private queueHead = 0;
   private bufferedRecords = 0;
   private readonly abort = new AbortController();
   private started: Promise<void> | undefined;
@@ -217,7 +219,11 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
         throw e;
       }
       if (this.stopped) return { done: true, value: undefined };
-      const item = this.queue.shift();
+      const item = this.queueHead < this.queue.length ? this.queue[this.queueHead++] : undefined;
+      if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
       if (item) {
         if ('record' in item) {
           this.bufferedRecords--;

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { LakestreamError } from '../common/errors.js';
 import type { Column } from '../common/schema.js';
 import type { BatchingOptions } from './batching.js';
@@ -92,5 +93,32 @@ export class UpsertWriter {
     } finally {
       this.unregister();
     }
+  }
+
+  /**
+   * An object-mode Writable of rows that honours back-pressure; `end()` flushes. A row whose
+   * `_change_type` is `-D` deletes its key and `-U` is skipped, so a changelog (a tail, or a delta
+   * join's output) can be piped straight in; anything else is an upsert.
+   */
+  toWritable(highWaterMark = 1024): Writable {
+    return new Writable({
+      objectMode: true,
+      highWaterMark,
+      write: (row: RowInput, _enc, cb) => {
+        const type = row._change_type;
+        if (type === '-U') return cb();
+        if (type === '-D') {
+          const key: Record<string, unknown> = {};
+          for (const k of this.primaryKey) key[k] = row[k];
+          void this.delete(key);
+        } else {
+          void this.upsert(row);
+        }
+        this.ready().then(() => cb(), cb);
+      },
+      final: (cb) => {
+        this.flush().then(() => cb(), cb);
+      },
+    });
   }
 }

@@ -29,6 +29,7 @@ export interface TableDefinitionInput {
 
 export interface BucketWrite {
   readonly bucket: number;
+  /** First changelog offset written; -1 when the write changed nothing there (deleting absent keys). */
   readonly baseOffset: bigint;
   readonly rows: number;
 }
@@ -95,7 +96,8 @@ export function parseWriteResult(body: unknown): WriteResult {
   if (!isRecord(body) || typeof body.rows !== 'number' || !Array.isArray(body.buckets)) return bad('write reply', body);
   const buckets = body.buckets.map((b: unknown): BucketWrite => {
     if (!isRecord(b) || typeof b.bucket !== 'number' || typeof b.rows !== 'number') return bad('write reply bucket', b);
-    return { bucket: b.bucket, baseOffset: wireBigint(b.baseOffset, 'base offset'), rows: b.rows };
+    // A primary-key write that changed nothing in a bucket (deleting absent keys) has no offset.
+    return { bucket: b.bucket, baseOffset: b.baseOffset === null ? -1n : wireBigint(b.baseOffset, 'base offset'), rows: b.rows };
   });
   return { rows: body.rows, buckets };
 }

@@ -102,8 +102,8 @@ function checkData(d: A.Data): void {
   if (n < 0 || d.offset < 0) throw new Error('negative length');
   const end = d.offset + n;
   if (d.nullBitmap && d.nullBitmap.length > 0 && d.nullBitmap.length * 8 < end) throw new Error('validity bitmap too short');
-  // Writers may leave the value buffers of an all-null column empty; nothing is read from them.
-  if (n > 0 && d.nullCount === n) return;
+  // Writers may leave the value buffers of an empty or all-null column empty; nothing is read from them.
+  if (n === 0 || d.nullCount === n) return;
   if (A.DataType.isUtf8(t) || A.DataType.isBinary(t)) {
     const offsets = d.valueOffsets as Int32Array;
     if (!offsets || offsets.length < end + 1) throw new Error('offsets buffer too short');

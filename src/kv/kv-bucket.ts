@@ -42,6 +42,9 @@ function asBuffer(bytes: Uint8Array): Buffer {
 export class KvBucket {
   private readonly prewrite = new Map<string, { row: Row | undefined; version: number }>();
   private version = 0;
+  /** The first offset whose change is not yet in LMDB: readers of the changelog stop here. */
+  private visible = 0n;
+  private readonly visibleWaiters = new Set<{ offset: bigint; wake: () => void }>();
 
   private constructor(
     readonly bucket: number,
@@ -57,6 +60,7 @@ export class KvBucket {
     const meta = env.openDB<string, string>({ name: 'meta', encoding: 'string' });
     const kv = new KvBucket(bucket, log, env, db, meta, shape);
     await kv.replay();
+    kv.visible = log.highWatermark;
     return kv;
   }
 
@@ -134,7 +138,39 @@ export class KvBucket {
     }
     await this.commitIndex(plan.writes.values(), result.lastOffset + 1n);
     this.dropPrewrites(plan, version);
+    this.advanceVisible(result.lastOffset + 1n);
     return { baseOffset: result.baseOffset, changes: plan.changes.length };
+  }
+
+  /**
+   * The changelog is readable up to here. A change becomes visible only once the index holds it,
+   * so a consumer that reads a change and then looks the key up (the delta join) sees that change.
+   */
+  get visibleOffset(): bigint {
+    return this.visible;
+  }
+
+  private advanceVisible(to: bigint): void {
+    if (to <= this.visible) return;
+    this.visible = to;
+    for (const w of this.visibleWaiters) if (w.offset < to) w.wake();
+  }
+
+  /** Resolves when a change at `offset` is visible, or after the timeout or abort. */
+  waitVisible(offset: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (offset < this.visible || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { offset, wake: () => done() };
+      const timer = setTimeout(() => done(), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.visibleWaiters.delete(waiter);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.visibleWaiters.add(waiter);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 
   private dropPrewrites(plan: AppliedBatch, version: number): void {

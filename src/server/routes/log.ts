@@ -37,16 +37,24 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake):
     const waitMs = intParam(q.waitMs, 'waitMs', 0, 0, WAIT_MS_MAX);
     const columns = projectedColumns(table.definition.columns, q.columns);
     const arrow = wantsArrow(req.headers.accept);
-    if (waitMs > 0 && offset === log.highWatermark) {
+    // A primary-key bucket's changelog is readable once its index holds it (see KvBucket.visibleOffset).
+    const kv = table.kv?.[bucket];
+    const end = kv ? kv.visibleOffset : log.highWatermark;
+    if (waitMs > 0 && offset >= end && offset <= log.highWatermark) {
       // The response closing early means the client went away; shutdown ends every wait at once.
       const gone = new AbortController();
       reply.raw.once('close', () => gone.abort());
-      await ctx.longPolls.run(() => log.waitForData(offset, waitMs, AbortSignal.any([gone.signal, ctx.shutdown])));
+      const signal = AbortSignal.any([gone.signal, ctx.shutdown]);
+      await ctx.longPolls.run(() => (kv ? kv.waitVisible(offset, waitMs, signal) : log.waitForData(offset, waitMs, signal)));
     }
+    const visibleEnd = kv ? kv.visibleOffset : log.highWatermark;
+    const limit = offset >= log.logStartOffset && kv ? Math.min(maxRecords, Number(visibleEnd > offset ? visibleEnd - offset : 0n)) : maxRecords;
     const slice = offset < log.logStartOffset
       ? await readFromLake(lake, table.tableId, bucket, log, offset, maxRecords, columns)
-      : sliceRecords(await log.read(offset, { maxBytes, maxRecords }), offset, maxRecords, columns);
-    const hw = log.highWatermark.toString();
+      : limit === 0 && offset <= log.highWatermark
+        ? sliceRecords([], offset, 0, columns)
+        : sliceRecords(await log.read(offset, { maxBytes, maxRecords: limit }), offset, limit, columns);
+    const hw = visibleEnd.toString();
     if (arrow) {
       return reply.type(ARROW_STREAM).header('x-next-offset', slice.nextOffset.toString()).header('x-high-watermark', hw).send(asBuffer(recordsToIpc(slice)));
     }
@@ -59,7 +67,7 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake):
     const log = table.bucket(bucket);
     const at = req.query.at ?? 'latest';
     if (at === 'earliest') return { offset: (await earliestOffset(lake, table.tableId, bucket, log)).toString() };
-    if (at === 'latest') return { offset: log.highWatermark.toString() };
+    if (at === 'latest') return { offset: (table.kv?.[bucket]?.visibleOffset ?? log.highWatermark).toString() };
     if (!/^\d{1,15}$/.test(at)) fail('INVALID_PARAMETER', `at must be earliest, latest or epoch milliseconds, got '${at.slice(0, 40)}'`);
     return { offset: (await log.offsetForTimestamp(Number(at))).toString() };
   });
