@@ -86,3 +86,9 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
   }
   return Object.freeze(out) as ServerConfig;
 }
+
+/** README's flag table, generated from this schema so the docs cannot drift (a test compares them). */
+export function describeSettings(): string {
+  const rows = Object.values(SETTINGS).map((s: Setting<unknown>) => `| \`--${s.flag}\` | \`${s.env}\` | ${s.default || '(none)'} | ${s.description} |`);
+  return ['| flag | env | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
