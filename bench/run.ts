@@ -8,12 +8,13 @@
  *   upsert  primary-key upserts vs Redis HSET (appendfsync always)
  *   lookup  batched and single-key lookups vs Redis HGET
  *   join    delta join vs a stateful hash join: changes/s, lookups per change, RSS
+ *   soak    10 minutes (or [minutes]) of mixed load: throughput over time, memory trend
  *   tiering log -> lake rows/s, Parquet size, freshness lag, a DuckDB query (bench/tiering.ts)
  *   all     every one of them, one after the other
  */
 import { cleanupAll, MissingPeerError } from './lib.js';
 
-type Bench = () => Promise<Record<string, unknown>>;
+type Bench = (args: readonly string[]) => Promise<Record<string, unknown>>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   append: async () => (await import('./append.js')).run,
@@ -22,11 +23,13 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   lookup: async () => (await import('./lookup.js')).run,
   tiering: async () => (await import('./tiering.js')).run,
   join: async () => (await import('./join.js')).run,
+  soak: async () => (await import('./soak.js')).run,
 };
 
 async function main(): Promise<number> {
   const name = process.argv[2];
-  const names = name === 'all' ? Object.keys(BENCHES) : name && BENCHES[name] ? [name] : [];
+  // `all` leaves out the 10-minute soak.
+  const names = name === 'all' ? Object.keys(BENCHES).filter((n) => n !== 'soak') : name && BENCHES[name] ? [name] : [];
   if (names.length === 0) {
     process.stderr.write(`usage: npm run bench -- <${[...Object.keys(BENCHES), 'all'].join('|')}>\n`);
     return 2;
@@ -34,7 +37,7 @@ async function main(): Promise<number> {
   for (const n of names) {
     const run = await BENCHES[n]!();
     try {
-      const result = await run();
+      const result = await run(process.argv.slice(3));
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } finally {
       await cleanupAll();

@@ -24,8 +24,11 @@ export interface RoundResult {
 
 const READ_CHUNK_BYTES = 8 * 1024 * 1024;
 
-/** Reads whole batches from `from` until about `maxBytes` or the high watermark. */
-async function readSpan(log: BucketLog, from: bigint, maxBytes: number): Promise<StoredBatch[]> {
+/**
+ * Reads whole batches from `from` until about `maxBytes` or the high watermark as it was when the
+ * read began; `behind` says the byte limit stopped it first (another round should follow at once).
+ */
+async function readSpan(log: BucketLog, from: bigint, maxBytes: number): Promise<{ batches: StoredBatch[]; behind: boolean }> {
   const out: StoredBatch[] = [];
   let at = from;
   let bytes = 0;
@@ -39,7 +42,7 @@ async function readSpan(log: BucketLog, from: bigint, maxBytes: number): Promise
     }
     at = batches.at(-1)!.lastOffset + 1n;
   }
-  return out;
+  return { batches: out, behind: at < end };
 }
 
 /**
@@ -65,8 +68,9 @@ export async function tierOnce(store: ObjectStore, table: TierableTable, now: ()
   for (const [bucket, log] of table.logs.entries()) {
     let from = tieredOffsetOf(head.snapshot, bucket);
     if (from < log.logStartOffset) from = log.logStartOffset;
-    const stored = await readSpan(log, from, fileBytes);
+    const { batches: stored, behind } = await readSpan(log, from, fileBytes);
     if (stored.length === 0) continue;
+    if (behind) caughtUp = false;
     const batches = storedToArrow(stored, from, def.columns);
     const last = stored.at(-1)!.lastOffset;
     const bytes = encodeParquetFromArrow(def.columns, batches, { ...encodeOpts, bucket, changelog: kind === 'changelog' });
@@ -76,7 +80,6 @@ export async function tierOnce(store: ObjectStore, table: TierableTable, now: ()
     files.push({ key, bucket, firstOffset: from.toString(), lastOffset: last.toString(), rows, bytes: bytes.length, kind });
     offsets.push({ bucket, tieredOffset: (last + 1n).toString() });
     rowsTiered += rows;
-    if (last + 1n < log.highWatermark) caughtUp = false;
   }
   if (files.length === 0) return { snapshot: head.snapshot, committed: false, rowsTiered: 0, files: 0, caughtUp };
   failpoint('tiering.before-commit');
