@@ -107,6 +107,22 @@ describe('log tables: Arrow in and out', () => {
     expect(df.getColumn('_change_type').toArray()).toEqual(['+A', '+A', '+A']);
   });
 
+  it.each(['zstd', 'lz4'])('stores %s-compressed batches and serves Arrow an independent reader accepts', async (codec) => {
+    await call(server.url, 'PUT', `${T}/packed_${codec}`, { columns, properties: { 'table.log.compression': codec } });
+    const rows = Array.from({ length: 500 }, (_, i) => ({ id: i, name: `name ${i % 7}`, score: i / 4, ok: i % 2 === 0 }));
+    expect((await call(server.url, 'POST', `${T}/packed_${codec}/append`, rows)).status).toBe(200);
+    const res = await call<Uint8Array>(server.url, 'GET', `${T}/packed_${codec}/buckets/0/records?offset=0&columns=id,name,score`, undefined, { accept: 'application/vnd.apache.arrow.stream' });
+    const df = pl.readIPCStream(Buffer.from(res.body));
+    expect(df.height).toBe(500);
+    expect(df.getColumn('name').toArray().slice(0, 3)).toEqual(['name 0', 'name 1', 'name 2']);
+    expect(df.getColumn('score').toArray()[9]).toBe(2.25);
+    await call(server.url, 'PUT', `${T}/plain_${codec}`, { columns });
+    await call(server.url, 'POST', `${T}/plain_${codec}/append`, rows);
+    const stored = (await call(server.url, 'GET', `${T}/packed_${codec}/buckets/0`)).body.bytes;
+    const plain = (await call(server.url, 'GET', `${T}/plain_${codec}/buckets/0`)).body.bytes;
+    expect(stored).toBeLessThan(plain);
+  });
+
   it('refuses an Arrow schema that does not match, naming the column', async () => {
     const before = await hw('events');
     const wrong = A.tableToIPC(new A.Table({ id: A.vectorFromArray(['1'], new A.Utf8()) }), 'stream');
