@@ -116,10 +116,20 @@ export interface RowParseOptions {
 }
 
 /** Parses one JSON row object against the columns; system columns are ignored so a tail can be re-appended. */
+const BY_NAME = new WeakMap<readonly Column[], Map<string, Column>>();
+
+/** Rows of one request share their columns array: build its name index once. */
+function columnsByName(columns: readonly Column[]): Map<string, Column> {
+  let map = BY_NAME.get(columns);
+  if (!map) BY_NAME.set(columns, (map = new Map(columns.map((c) => [c.name, c]))));
+  return map;
+}
+
 export function rowFromJson(columns: readonly Column[], obj: unknown, index: number, opts: RowParseOptions = {}): Row {
   if (!isPlainObject(obj)) fail('INVALID_VALUE', `row ${index} must be a JSON object of column values`);
-  const byName = new Map(columns.map((c) => [c.name, c]));
-  for (const k of Object.keys(obj)) {
+  const byName = columnsByName(columns);
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
     if ((SYSTEM_COLUMNS as readonly string[]).includes(k)) continue;
     if (!byName.has(k) || (opts.only && !opts.only.includes(k))) {
       fail('UNKNOWN_COLUMN', `row ${index} has column '${k.slice(0, 100)}', which ${byName.has(k) ? 'this request does not write' : 'the table does not have'}; columns: ${(opts.only ?? columns.map((c) => c.name)).join(', ')}`);

@@ -126,6 +126,13 @@ class ByteWriter {
     this.bytes[index] = this.bytes[index]! ^ mask;
   }
 
+  /** Drops a buffer grown by an unusually long key, so the shared writer does not keep it. */
+  shrink(): void {
+    if (this.bytes.length <= 4096) return;
+    this.bytes = new Uint8Array(32);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
   finish(): Uint8Array {
     return this.bytes.slice(0, this.length);
   }
@@ -198,8 +205,13 @@ function writeComponent(w: ByteWriter, column: Column, value: Value): void {
   }
 }
 
+/** Encoding is synchronous and never re-entered, so one writer serves every key (no allocation per key). */
+const SHARED_WRITER = new ByteWriter();
+
 function encodeColumns(columns: readonly Column[], values: readonly Value[], what: string): Uint8Array {
-  const w = new ByteWriter();
+  const w = SHARED_WRITER;
+  w.length = 0;
+  w.shrink();
   for (let i = 0; i < values.length; i++) writeComponent(w, columns[i]!, values[i]!);
   if (w.length > KEY_BYTES_MAX) fail('INVALID_KEY', `the encoded ${what} is ${w.length} bytes, more than the maximum of ${KEY_BYTES_MAX}`);
   return w.finish();

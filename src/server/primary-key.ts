@@ -25,10 +25,13 @@ function columnsNamed(table: TableRuntime, names: readonly string[]): Column[] {
   return names.map((n) => table.definition.columns.find((c) => c.name === n)!);
 }
 
+const BUCKET_KEY_COLUMNS = new WeakMap<TableRuntime, Column[]>();
+
 export function bucketForRow(table: TableRuntime, row: Row): number {
   const def = table.definition;
   if (def.buckets === 1) return 0;
-  const cols = columnsNamed(table, def.bucketKey);
+  let cols = BUCKET_KEY_COLUMNS.get(table);
+  if (!cols) BUCKET_KEY_COLUMNS.set(table, (cols = columnsNamed(table, def.bucketKey)));
   return bucketOf(encodeKey(cols, cols.map((c) => row[c.name] ?? null)), def.buckets);
 }
 
