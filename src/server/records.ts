@@ -52,7 +52,7 @@ function appendTypes(length: number): Uint8Array {
  * A `_change_type` utf8 column built straight from int8 codes: every code is two bytes. Without codes
  * (a log table: all `+A`) the offsets and values are views of shared buffers, not rebuilt per fetch.
  */
-function changeTypeData(codes: ArrayLike<number> | null, length: number): A.Data {
+export function changeTypeData(codes: ArrayLike<number> | null, length: number): A.Data {
   const offsets = typeOffsets(length);
   if (!codes) return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: appendTypes(length) });
   const values = new Uint8Array(length * 2);

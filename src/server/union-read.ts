@@ -6,7 +6,8 @@ import type { BucketLog } from '../log/bucket-log.js';
 import { readLakeRange } from '../lake/lake-reader.js';
 import { tieredOffsetOf, type LakeSnapshot } from '../lake/snapshot.js';
 import type { Lake } from './lake-setup.js';
-import { outputSchema, type RecordSlice } from './records.js';
+import { CHANGE_TYPES } from '../common/values.js';
+import { changeTypeData, outputSchema, type RecordSlice } from './records.js';
 
 /** The first offset of the bucket's history the lake still holds (its non-compacted files), if any. */
 export function lakeEarliest(snapshot: LakeSnapshot | null, bucket: number): bigint | undefined {
@@ -24,18 +25,6 @@ export async function earliestOffset(lake: Lake, tableId: number, bucket: number
   const snapshot = lake.tiering.isEnabled(tableId) || log.logStartOffset > 0n ? await lake.tiering.snapshot(tableId) : null;
   const fromLake = lakeEarliest(snapshot, bucket);
   return fromLake !== undefined && fromLake < log.logStartOffset ? fromLake : log.logStartOffset;
-}
-
-function changeTypeCodes(types: readonly string[] | null, n: number): A.Data {
-  const offsets = new Int32Array(n + 1);
-  const bytes = new Uint8Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const t = types?.[i] ?? '+A';
-    bytes[i * 2] = t.charCodeAt(0);
-    bytes[i * 2 + 1] = t.charCodeAt(1);
-    offsets[i + 1] = (i + 1) * 2;
-  }
-  return A.makeData({ type: new A.Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data: bytes });
 }
 
 /**
@@ -57,7 +46,7 @@ export async function readFromLake(lake: Lake, tableId: number, bucket: number, 
   children.push(
     A.makeData({ type: LOG_OFFSET_FIELD.type, length: n, nullCount: 0, data: BigInt64Array.from(range.offsets) }),
     A.makeData({ type: COMMIT_TIMESTAMP_FIELD.type, length: n, nullCount: 0, data: BigInt64Array.from(range.timestamps, (t) => BigInt(t)) }),
-    changeTypeCodes(range.changeTypes, n),
+    changeTypeData(range.changeTypes ? range.changeTypes.map((t) => CHANGE_TYPES.indexOf(t)) : null, n),
   );
   return { batches: n > 0 ? [batchFromData(schema, n, children as A.Data[])] : [], nextOffset: range.nextOffset, schema };
 }
