@@ -51,7 +51,7 @@ function registerParsers(app: FastifyInstance): void {
   });
 }
 
-const SHUTDOWN_GRACE_MS = 30_000;
+const SHUTDOWN_GRACE_MS = 20_000;
 
 /** Counts requests whose response has not closed, so shutdown can let them finish first. */
 function trackRequests(app: FastifyInstance): { drained(timeoutMs: number): Promise<void> } {
@@ -173,8 +173,10 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       // Keep-alive sockets of clients that stay connected would hold the server open forever.
       app.server.closeAllConnections();
       await closing;
+      app.log.info('http closed; stopping tiering');
       clearInterval(retention);
       await lake.close();
+      app.log.info('tiering stopped; closing tables');
       scans.closeAll();
       await tables.closeAll();
     },

@@ -6,6 +6,8 @@ import type { ServerConfig } from './config.js';
  * fsyncs and closes every log. A second signal exits at once (acknowledged data is already durable).
  * SIGHUP re-reads --auth-file.
  */
+const SHUTDOWN_DEADLINE_MS = 45_000;
+
 export async function serve(config: ServerConfig): Promise<void> {
   const server = await createServer(config);
   const log = server.app.log;
@@ -17,6 +19,12 @@ export async function serve(config: ServerConfig): Promise<void> {
     }
     stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // A safety net: whatever holds the close up, the process goes within the deadline. Nothing
+    // acknowledged is lost by exiting (every acknowledgement followed its fsync).
+    setTimeout(() => {
+      log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     server.close().then(
       () => {
         log.info('closed cleanly');

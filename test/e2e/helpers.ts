@@ -47,7 +47,15 @@ export async function startServer(opts: { dataDir?: string; port?: number; args?
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
     proc.once('exit', (code) => reject(new Error(`server exited with ${code} before serving:\n${out}`)));
-    setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000).unref();
+    setTimeout(() => {
+      // Never leave a half-started server behind (it runs detached, in its own process group).
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      reject(new Error(`server did not start in 30 s:\n${out}`));
+    }, 30_000).unref();
   });
   return {
     url: `http://127.0.0.1:${port}`,
