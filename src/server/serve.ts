@@ -8,34 +8,47 @@ import type { ServerConfig } from './config.js';
  */
 const SHUTDOWN_DEADLINE_MS = 45_000;
 
+/** Logging must never stop a shutdown (see the EPIPE note below). */
+function safely(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // the log destination is gone
+  }
+}
+
 export async function serve(config: ServerConfig): Promise<void> {
   const server = await createServer(config);
   const log = server.app.log;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
+      safely(() => log.warn({ signal }, 'second signal: exiting now'));
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
     // A safety net: whatever holds the close up, the process goes within the deadline. Nothing
     // acknowledged is lost by exiting (every acknowledgement followed its fsync).
     setTimeout(() => {
-      log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting');
+      safely(() => log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting'));
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    server.close().then(
+    const closing = server.close();
+    safely(() => log.info({ signal }, 'shutting down: finishing in-flight requests'));
+    closing.then(
       () => {
-        log.info('closed cleanly');
+        safely(() => log.info('closed cleanly'));
         process.exit(0);
       },
       (err: unknown) => {
-        log.error({ err }, 'error while closing');
+        safely(() => log.error({ err }, 'error while closing'));
         process.exit(1);
       },
     );
   };
+  // When whoever read our output is gone (a supervisor or a parent shell died), writes fail with
+  // EPIPE: the logs are lost, but the server must keep serving and still stop cleanly on a signal.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // Installing a handler also stops SIGHUP's default action (exit), with or without an auth file.
