@@ -102,7 +102,9 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   // Typed as the plain-HTTP instance: routes use nothing that differs between http and https.
   const app = Fastify({
     // Request logs carry no headers by default; redact the token anyway should one ever include them.
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] },
+    // Through process.stdout, not pino's own fd writer: when the reader of our output is gone, that
+    // writer's exit flush retries an EPIPE forever and the process never exits (sonic-boom 4.2).
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'], stream: process.stdout },
     bodyLimit: config.maxRequestBytes,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
