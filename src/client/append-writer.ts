@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { LakestreamError } from '../common/errors.js';
 import { batchToIpc, rowsToBatch } from '../common/arrow.js';
 import { rowToJson } from '../common/json-values.js';
@@ -7,6 +7,7 @@ import type { Row } from '../common/values.js';
 import type { BatchingOptions, EncodedBatch, SealedBatch } from './batching.js';
 import { BatchPipeline, batchingOptions } from './batching.js';
 import type { TableContext } from './context.js';
+import { PipelinedWriter } from './pipelined-writer.js';
 import { ARROW_STREAM, JSON_TYPE } from './http.js';
 import type { RowInput } from './rows.js';
 import { toRow } from './rows.js';
@@ -54,35 +55,23 @@ export async function postBatch(ctx: TableContext, op: 'append' | 'upsert' | 'de
  * acknowledgement; fire many, then `flush()`. For back-pressure await `ready()` (or use
  * `toWritable()`), which waits while more sealed batches are queued than can be in flight.
  */
-export class AppendWriter {
-  private readonly pipeline: BatchPipeline<'append', AppendAck | undefined>;
+export class AppendWriter extends PipelinedWriter<'append', AppendAck | undefined> {
   private readonly columns: readonly Column[];
-  private readonly unregister: () => void;
 
   constructor(ctx: TableContext, opts: AppendWriterOptions = {}, sequencer?: WriterSequencer) {
     if (ctx.description.kind !== 'log') {
       throw new LakestreamError('UNSUPPORTED_OPERATION', `${ctx.database}.${ctx.table} has a primary key: write it with upsertWriter(), not appendWriter()`);
     }
     const options = batchingOptions(opts);
-    this.columns = ctx.description.columns;
-    this.pipeline = new BatchPipeline({
+    const columns = ctx.description.columns;
+    super(new BatchPipeline({
       options,
-      encode: (_kind, rows) => encodeRows(this.columns, rows, options.format),
+      encode: (_kind, rows) => encodeRows(columns, rows, options.format),
       transport: (batch) => postBatch(ctx, 'append', batch),
       ack: appendAckFor,
       ...(sequencer ? { sequencer } : {}),
-    });
-    this.unregister = ctx.register(this);
-  }
-
-  /** The writer id sent as `x-writer-id` (decimal) with the next batch. */
-  get writerId(): bigint {
-    return this.pipeline.writerId;
-  }
-
-  /** Rows not yet acknowledged. */
-  get pendingRows(): number {
-    return this.pipeline.pendingRows;
+    }), ctx);
+    this.columns = columns;
   }
 
   /** Buffers a row (in-memory or JSON forms); resolves when it is durable. */
@@ -90,36 +79,8 @@ export class AppendWriter {
     return this.pipeline.add('append', () => toRow(this.columns, row));
   }
 
-  /** Resolves when there is room for more rows without growing the queue of sealed batches. */
-  ready(): Promise<void> {
-    return this.pipeline.ready();
-  }
-
-  flush(): Promise<void> {
-    return this.pipeline.flush();
-  }
-
-  /** Flushes, then refuses further rows. Rejects like flush() when rows failed. */
-  async close(): Promise<void> {
-    try {
-      await this.pipeline.close();
-    } finally {
-      this.unregister();
-    }
-  }
-
   /** An object-mode Writable of rows that honours back-pressure; `end()` flushes. */
   toWritable(highWaterMark = 1024): Writable {
-    return new Writable({
-      objectMode: true,
-      highWaterMark,
-      write: (row: RowInput, _enc, cb) => {
-        void this.append(row);
-        this.ready().then(() => cb(), cb);
-      },
-      final: (cb) => {
-        this.flush().then(() => cb(), cb);
-      },
-    });
+    return this.rowsWritable(highWaterMark, (row) => void this.append(row));
   }
 }

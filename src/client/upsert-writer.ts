@@ -1,9 +1,10 @@
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { LakestreamError } from '../common/errors.js';
 import type { Column } from '../common/schema.js';
 import type { BatchingOptions } from './batching.js';
 import { BatchPipeline, batchingOptions } from './batching.js';
 import type { TableContext } from './context.js';
+import { PipelinedWriter } from './pipelined-writer.js';
 import { encodeRows, postBatch } from './append-writer.js';
 import type { RowInput } from './rows.js';
 import { pickColumns, toRow } from './rows.js';
@@ -33,12 +34,10 @@ export function upsertColumns(all: readonly Column[], primaryKey: readonly strin
  * switching between `upsert()` and `delete()` seals the open batch, so the order of changes is kept.
  * Same batching, back-pressure and idempotence as AppendWriter.
  */
-export class UpsertWriter {
-  private readonly pipeline: BatchPipeline<'upsert' | 'delete', void>;
+export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', void> {
   private readonly rowColumns: readonly Column[];
   private readonly keyColumns: readonly Column[];
   private readonly primaryKey: readonly string[];
-  private readonly unregister: () => void;
 
   constructor(ctx: TableContext, opts: UpsertWriterOptions = {}, sequencer?: WriterSequencer) {
     const d = ctx.description;
@@ -46,26 +45,19 @@ export class UpsertWriter {
       throw new LakestreamError('UNSUPPORTED_OPERATION', `${ctx.database}.${ctx.table} is a log table: write it with appendWriter(), not upsertWriter()`);
     }
     const options = batchingOptions(opts);
-    this.primaryKey = d.primaryKey;
-    this.rowColumns = upsertColumns(d.columns, d.primaryKey, opts.columns);
-    this.keyColumns = pickColumns(d.columns, d.primaryKey, 'primary key');
-    const partial = opts.columns ? { columns: this.rowColumns.map((c) => c.name).join(',') } : undefined;
-    this.pipeline = new BatchPipeline({
+    const rowColumns = upsertColumns(d.columns, d.primaryKey, opts.columns);
+    const keyColumns = pickColumns(d.columns, d.primaryKey, 'primary key');
+    const partial = opts.columns ? { columns: rowColumns.map((c) => c.name).join(',') } : undefined;
+    super(new BatchPipeline({
       options,
-      encode: (kind, rows) => encodeRows(kind === 'upsert' ? this.rowColumns : this.keyColumns, rows, options.format),
+      encode: (kind, rows) => encodeRows(kind === 'upsert' ? rowColumns : keyColumns, rows, options.format),
       transport: (batch) => (batch.kind === 'upsert' ? postBatch(ctx, 'upsert', batch, partial) : postBatch(ctx, 'delete', batch)),
       ack: () => undefined,
       ...(sequencer ? { sequencer } : {}),
-    });
-    this.unregister = ctx.register(this);
-  }
-
-  get writerId(): bigint {
-    return this.pipeline.writerId;
-  }
-
-  get pendingRows(): number {
-    return this.pipeline.pendingRows;
+    }), ctx);
+    this.primaryKey = d.primaryKey;
+    this.rowColumns = rowColumns;
+    this.keyColumns = keyColumns;
   }
 
   /** Inserts or updates the row with this key; resolves when the change is durable. */
@@ -78,47 +70,22 @@ export class UpsertWriter {
     return this.pipeline.add('delete', () => toRow(this.keyColumns, key, { required: this.primaryKey }));
   }
 
-  ready(): Promise<void> {
-    return this.pipeline.ready();
-  }
-
-  flush(): Promise<void> {
-    return this.pipeline.flush();
-  }
-
-  /** Flushes, then refuses further rows. Rejects like flush() when rows failed. */
-  async close(): Promise<void> {
-    try {
-      await this.pipeline.close();
-    } finally {
-      this.unregister();
-    }
-  }
-
   /**
    * An object-mode Writable of rows that honours back-pressure; `end()` flushes. A row whose
    * `_change_type` is `-D` deletes its key and `-U` is skipped, so a changelog (a tail, or a delta
    * join's output) can be piped straight in; anything else is an upsert.
    */
   toWritable(highWaterMark = 1024): Writable {
-    return new Writable({
-      objectMode: true,
-      highWaterMark,
-      write: (row: RowInput, _enc, cb) => {
-        const type = row._change_type;
-        if (type === '-U') return cb();
-        if (type === '-D') {
-          const key: Record<string, unknown> = {};
-          for (const k of this.primaryKey) key[k] = row[k];
-          void this.delete(key);
-        } else {
-          void this.upsert(row);
-        }
-        this.ready().then(() => cb(), cb);
-      },
-      final: (cb) => {
-        this.flush().then(() => cb(), cb);
-      },
+    return this.rowsWritable(highWaterMark, (row) => {
+      const type = row._change_type;
+      if (type === '-U') return;
+      if (type === '-D') {
+        const key: Record<string, unknown> = {};
+        for (const k of this.primaryKey) key[k] = row[k];
+        void this.delete(key);
+      } else {
+        void this.upsert(row);
+      }
     });
   }
 }
