@@ -6,6 +6,7 @@
  * recorded in `calls` so tests can assert what the code under test did.
  */
 import { LakestreamError } from '../common/errors.js';
+import { seededRandom } from '../common/seeded-random.js';
 import type { ListedObject, ObjectStore, PutOptions } from './object-store.js';
 
 export type StoreOp = 'put' | 'get' | 'getRange' | 'head' | 'list' | 'delete' | 'check';
@@ -26,18 +27,6 @@ export interface StoreCall {
   op: StoreOp;
   key: string;
   outcome: 'ok' | 'failed' | 'partial';
-}
-
-/** mulberry32: small, fast, good enough to pick faults reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class InjectedFault extends LakestreamError {

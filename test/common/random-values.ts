@@ -4,21 +4,13 @@
  * strings that are prefixes of each other).
  */
 import type { ColumnType } from '../../src/common/schema.js';
+import { seededRandom } from '../../src/common/seeded-random.js';
 import type { Value } from '../../src/common/values.js';
 
 export type Rng = () => number;
 
-/** mulberry32: a tiny, good-enough 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the project's seeded PRNG; returns floats in [0, 1). */
+export const mulberry32: (seed: number) => Rng = seededRandom;
 
 export function int(rng: Rng, min: number, max: number): number {
   return min + Math.floor(rng() * (max - min + 1));

@@ -1,16 +1,10 @@
 import type { Column } from '../../src/common/schema.js';
+import { seededRandom } from '../../src/common/seeded-random.js';
 import type { TableShape } from '../../src/deltajoin/spec.js';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same case, so a failure can be replayed. */
 export function rng(seed: number): { next(): number; int(n: number): number; pick<T>(xs: readonly T[]): T } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return { next, int: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)]! };
 }
 

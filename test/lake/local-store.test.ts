@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../src/lake/local-store.js';
 import { createObjectStore, parseLakeUrl } from '../../src/lake/object-store.js';
-import { seededRandom, TestingObjectStore } from '../../src/lake/testing-store.js';
+import { seededRandom } from '../../src/common/seeded-random.js';
+import { TestingObjectStore } from '../../src/lake/testing-store.js';
 
 let dir: string;
 let store: LocalObjectStore;

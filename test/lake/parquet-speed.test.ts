@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { arrowSchema, batchFromData, COMMIT_TIMESTAMP_FIELD, LOG_OFFSET_FIELD, rowsToBatch } from '../../src/common/arrow.js';
 import type { Column } from '../../src/common/schema.js';
 import { decodeParquet, encodeParquetFromArrow } from '../../src/lake/parquet.js';
-import { seededRandom } from '../../src/lake/testing-store.js';
+import { seededRandom } from '../../src/common/seeded-random.js';
 
 const COLUMNS: Column[] = [
   { name: 'id', type: 'int64', nullable: false },
