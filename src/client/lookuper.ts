@@ -42,39 +42,27 @@ function badReply(what: string, body: unknown): never {
 }
 
 /**
- * Point lookups by full primary key. Concurrent `lookup()` calls share one `/lookup` request:
- *
- *   POST .../lookup  {"keys": [{...}, ...]}  ->  {"rows": [row | null, ...]}   (same order)
+ * What both lookupers share: keys checked and put in their JSON form at the call, concurrent calls
+ * coalesced into one request, and close() that waits for every answer.
  */
-export class Lookuper {
-  private readonly coalescer: Coalescer<Record<string, unknown>, Row | null>;
-  private readonly keyColumns: readonly Column[];
-  private readonly primaryKey: readonly string[];
+abstract class CoalescedLookuper<R> {
   private readonly unregister: () => void;
   private closed = false;
 
-  constructor(ctx: TableContext, opts: LookuperOptions = {}) {
-    requirePrimaryKey(ctx, 'lookup');
-    const columns = ctx.description.columns;
-    this.primaryKey = ctx.description.primaryKey;
-    this.keyColumns = pickColumns(columns, this.primaryKey, 'primary key');
-    this.coalescer = new Coalescer({
-      ...resolveOptions(opts),
-      dispatch: async (keys) => {
-        const body = await ctx.http.json({ method: 'POST', path: ctx.path('lookup'), body: JSON.stringify({ keys }), contentType: 'application/json', idempotent: true });
-        if (!isRecord(body) || !Array.isArray(body.rows)) badReply('lookup', body);
-        return (body.rows as unknown[]).map((r) => (r === null ? null : rowFromWire(columns, r)));
-      },
-    });
+  protected constructor(
+    ctx: TableContext,
+    private readonly keyColumns: readonly Column[],
+    private readonly required: readonly string[],
+    private readonly coalescer: Coalescer<Record<string, unknown>, R>,
+  ) {
     this.unregister = ctx.register(this);
   }
 
-  /** The current row with this primary key, or null. Key values take the same forms as rows. */
-  lookup(key: RowInput): Promise<Row | null> {
+  protected request(key: RowInput): Promise<R> {
     let wireKey: Record<string, unknown>;
     try {
       if (this.closed) throw new LakestreamError('UNSUPPORTED_OPERATION', 'the lookuper is closed');
-      wireKey = rowToJson(this.keyColumns, toRow(this.keyColumns, key, { required: this.primaryKey }));
+      wireKey = rowToJson(this.keyColumns, toRow(this.keyColumns, key, { required: this.required }));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -93,24 +81,43 @@ export class Lookuper {
 }
 
 /**
+ * Point lookups by full primary key. Concurrent `lookup()` calls share one `/lookup` request:
+ *
+ *   POST .../lookup  {"keys": [{...}, ...]}  ->  {"rows": [row | null, ...]}   (same order)
+ */
+export class Lookuper extends CoalescedLookuper<Row | null> {
+  constructor(ctx: TableContext, opts: LookuperOptions = {}) {
+    requirePrimaryKey(ctx, 'lookup');
+    const columns = ctx.description.columns;
+    const primaryKey = ctx.description.primaryKey;
+    super(ctx, pickColumns(columns, primaryKey, 'primary key'), primaryKey, new Coalescer({
+      ...resolveOptions(opts),
+      dispatch: async (keys) => {
+        const body = await ctx.http.json({ method: 'POST', path: ctx.path('lookup'), body: JSON.stringify({ keys }), contentType: 'application/json', idempotent: true });
+        if (!isRecord(body) || !Array.isArray(body.rows)) badReply('lookup', body);
+        return (body.rows as unknown[]).map((r) => (r === null ? null : rowFromWire(columns, r)));
+      },
+    }));
+  }
+
+  /** The current row with this primary key, or null. Key values take the same forms as rows. */
+  lookup(key: RowInput): Promise<Row | null> {
+    return this.request(key);
+  }
+}
+
+/**
  * Lookups by bucket-key prefix: every current row whose primary key starts with the given bucket-key
  * values, coalesced like Lookuper:
  *
  *   POST .../prefix-lookup  {"prefixes": [{...}, ...]}  ->  {"rows": [[row, ...], ...]}
  */
-export class PrefixLookuper {
-  private readonly coalescer: Coalescer<Record<string, unknown>, Row[]>;
-  private readonly prefixColumns: readonly Column[];
-  private readonly bucketKey: readonly string[];
-  private readonly unregister: () => void;
-  private closed = false;
-
+export class PrefixLookuper extends CoalescedLookuper<Row[]> {
   constructor(ctx: TableContext, opts: LookuperOptions = {}) {
     requirePrimaryKey(ctx, 'prefix lookup');
     const columns = ctx.description.columns;
-    this.bucketKey = ctx.description.bucketKey;
-    this.prefixColumns = pickColumns(columns, this.bucketKey, 'bucket key');
-    this.coalescer = new Coalescer({
+    const bucketKey = ctx.description.bucketKey;
+    super(ctx, pickColumns(columns, bucketKey, 'bucket key'), bucketKey, new Coalescer({
       ...resolveOptions(opts),
       dispatch: async (prefixes) => {
         const body = await ctx.http.json({ method: 'POST', path: ctx.path('prefix-lookup'), body: JSON.stringify({ prefixes }), contentType: 'application/json', idempotent: true });
@@ -120,28 +127,11 @@ export class PrefixLookuper {
           return group.map((r) => rowFromWire(columns, r));
         });
       },
-    });
-    this.unregister = ctx.register(this);
+    }));
   }
 
   /** All current rows whose bucket-key columns equal `prefix`, in key order. */
   lookup(prefix: RowInput): Promise<Row[]> {
-    let wireKey: Record<string, unknown>;
-    try {
-      if (this.closed) throw new LakestreamError('UNSUPPORTED_OPERATION', 'the lookuper is closed');
-      wireKey = rowToJson(this.prefixColumns, toRow(this.prefixColumns, prefix, { required: this.bucketKey }));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.coalescer.add(wireKey);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    try {
-      await this.coalescer.drain();
-    } finally {
-      this.unregister();
-    }
+    return this.request(prefix);
   }
 }
