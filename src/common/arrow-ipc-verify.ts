@@ -26,13 +26,13 @@ export const IPC_FIELDS_MAX = 10_000;
 export const IPC_FIELD_DEPTH_MAX = 64;
 export const IPC_ROWS_MAX = 0x7fffffff;
 
-const HEADER_SCHEMA = 1;
+export const HEADER_SCHEMA = 1;
 const HEADER_DICTIONARY_BATCH = 2;
-const HEADER_RECORD_BATCH = 3;
+export const HEADER_RECORD_BATCH = 3;
 const TYPE_UNION = 14;
 const STRUCT_BYTES_NODE = 16;
 const STRUCT_BYTES_BUFFER = 16;
-const CONTINUATION = -1;
+export const CONTINUATION = -1;
 const FILE_MAGIC = 'ARROW1';
 
 class Bad extends Error {}
@@ -42,7 +42,7 @@ function bad(what: string): never {
 }
 
 /** Bounds-checked reads of one FlatBuffer (a message's metadata). */
-class FlatBuffer {
+export class FlatBuffer {
   private readonly view: DataView;
   tables = 0;
 
@@ -191,8 +191,8 @@ function verifyRecordBatch(fb: FlatBuffer, pos: number, bodyLength: bigint): voi
   fb.vector(pos, 4, 8, 'variadic buffer counts', IPC_FIELDS_MAX);
 }
 
-/** Verifies one message's metadata; returns its body length. */
-function verifyMessage(metadata: Uint8Array, bodyBytesLeft: number): number {
+/** Verifies one message's metadata; returns its body length. Throws a plain Error on bad bytes. */
+export function verifyMessage(metadata: Uint8Array, bodyBytesLeft: number): number {
   const fb = new FlatBuffer(metadata);
   const message = fb.root();
   const headerTypeAt = fb.field(message, 1);

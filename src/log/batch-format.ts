@@ -169,8 +169,29 @@ export function checkBatch(buf: Uint8Array, pos: number, end = buf.length): Batc
   const stored = dv.getUint32(pos + CRC_OFFSET, true);
   const computed = batchCrc(buf, pos, batchEnd);
   if (stored !== computed) return { kind: 'corrupt', reason: `crc ${stored} != computed ${computed}` };
+  return checkHeaderFields(buf, pos);
+}
+
+/**
+ * The header checks of `checkBatch` without the CRC, for a reader that holds only the head of a batch
+ * (a projected read fetches a few column ranges, so it cannot checksum the whole). `buf` must hold at
+ * least the header; the body need not be there.
+ */
+export function checkBatchHead(buf: Uint8Array, pos: number): BatchCheck {
+  if (buf.length - pos < HEADER_BYTES) return { kind: 'torn', reason: `${buf.length - pos} bytes, less than a batch header` };
+  const dv = view(buf);
+  const batchLength = dv.getInt32(pos + BATCH_LENGTH_OFFSET, true);
+  if (batchLength < HEADER_BYTES - LOG_OVERHEAD_BYTES || batchLength > BATCH_BYTES_MAX - LOG_OVERHEAD_BYTES) {
+    return { kind: 'corrupt', reason: `batch length ${batchLength} out of bounds` };
+  }
+  const magic = dv.getInt8(pos + MAGIC_OFFSET);
+  if (magic !== MAGIC) return { kind: 'corrupt', reason: `magic ${magic}, expected ${MAGIC}` };
+  return checkHeaderFields(buf, pos);
+}
+
+function checkHeaderFields(buf: Uint8Array, pos: number): BatchCheck {
   const header = decodeBatchHeader(buf, pos);
-  const problem = headerProblem(header, dv.getInt16(pos + ATTRIBUTES_OFFSET, true));
+  const problem = headerProblem(header, view(buf).getInt16(pos + ATTRIBUTES_OFFSET, true));
   return problem === undefined ? { kind: 'ok', header } : { kind: 'corrupt', reason: problem };
 }
 

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fail, LakestreamError } from '../common/errors.js';
 import { failpoint } from '../common/failpoints.js';
 import { decodeBatchBody, decodeBatchHeader, encodeBatch, type BatchHeader } from './batch-format.js';
+import { ColumnReadPlan, readProjectedBatches, readWholeBatches, type ColumnBatch } from './column-read.js';
 import { nodeIo, type StorageIo } from './io.js';
 import { LOG_SUFFIX, parseOffsetFileName, Segment, SEGMENT_RELATIVE_OFFSET_MAX, type BatchVisitor } from './segment.js';
 import { NO_TIMESTAMP } from './time-index.js';
@@ -357,12 +358,7 @@ export class BucketLog {
    * maxRecords except that the first batch is always returned so a consumer makes progress.
    */
   async read(offset: bigint, opts: ReadOptions): Promise<StoredBatch[]> {
-    if (this.closed) fail('SHUTTING_DOWN', `bucket log ${this.opts.dir} is closed`);
-    this.checkReadable(offset);
-    const maxBytes = opts.maxBytes;
-    const maxRecords = opts.maxRecords ?? INT32_MAX;
-    if (!Number.isInteger(maxBytes) || maxBytes < 1) fail('INVALID_PARAMETER', `maxBytes ${maxBytes} must be a positive integer`);
-    if (!Number.isInteger(maxRecords) || maxRecords < 1) fail('INVALID_PARAMETER', `maxRecords ${maxRecords} must be a positive integer`);
+    const { maxBytes, maxRecords } = this.readBounds(offset, opts);
     const hw = this.hw; // a stable bound for this read, whatever commits meanwhile
     const out: StoredBatch[] = [];
     let bytes = 0;
@@ -386,17 +382,54 @@ export class BucketLog {
       done = bytes >= maxBytes || records >= maxRecords;
       return !done;
     };
-    const chunkBytes = Math.min(READ_CHUNK_BYTES_MAX, Math.max(READ_CHUNK_BYTES_MIN, maxBytes + this.opts.indexIntervalBytes));
+    const chunkBytes = this.chunkBytes(maxBytes);
+    await this.eachSegmentFrom(offset, () => done, () => out.length === 0, (s, start) => s.readBatches(start, chunkBytes, take));
+    return out;
+  }
+
+  /**
+   * Like `read`, but each batch reduced to the Arrow buffers of the named fields, and `maxBytes`
+   * counting those buffers. `projected`: fetch only those fields' byte ranges of uncompressed batches
+   * (no CRC over bytes not read); else read whole batches, CRC-checked.
+   */
+  async readColumns(offset: bigint, opts: ReadOptions, names: readonly string[], projected: boolean): Promise<ColumnBatch[]> {
+    const { maxBytes, maxRecords } = this.readBounds(offset, opts);
+    const plan = new ColumnReadPlan(offset, this.hw, maxBytes, maxRecords);
+    const chunkBytes = this.chunkBytes(maxBytes);
+    await this.eachSegmentFrom(offset, () => plan.done, () => plan.batches.length === 0, (s, start) =>
+      projected ? readProjectedBatches(s, start, names, plan) : readWholeBatches(s, start, chunkBytes, names, plan));
+    return plan.batches;
+  }
+
+  private readBounds(offset: bigint, opts: ReadOptions): { maxBytes: number; maxRecords: number } {
+    if (this.closed) fail('SHUTTING_DOWN', `bucket log ${this.opts.dir} is closed`);
+    this.checkReadable(offset);
+    const maxBytes = opts.maxBytes;
+    const maxRecords = opts.maxRecords ?? INT32_MAX;
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) fail('INVALID_PARAMETER', `maxBytes ${maxBytes} must be a positive integer`);
+    if (!Number.isInteger(maxRecords) || maxRecords < 1) fail('INVALID_PARAMETER', `maxRecords ${maxRecords} must be a positive integer`);
+    return { maxBytes, maxRecords };
+  }
+
+  private chunkBytes(maxBytes: number): number {
+    return Math.min(READ_CHUNK_BYTES_MAX, Math.max(READ_CHUNK_BYTES_MIN, maxBytes + this.opts.indexIntervalBytes));
+  }
+
+  /**
+   * Runs `read` over the segment holding `offset` (from its index position) and the ones after it
+   * until `done()`. A segment deleted by retention meanwhile ends the read if something was read
+   * (still a valid answer), else it is OFFSET_OUT_OF_RANGE.
+   */
+  private async eachSegmentFrom(offset: bigint, done: () => boolean, empty: () => boolean, read: (s: Segment, start: number) => Promise<void>): Promise<void> {
     for (const segment of this.segmentsFrom(offset)) {
-      if (done) break;
-      const start = out.length === 0 ? segment.positionFloor(offset) : 0;
-      if (!(await this.withSegment(segment, (s) => s.readBatches(start, chunkBytes, take)))) {
-        if (out.length > 0) break; // retention took the rest; what we have is still a valid answer
+      if (done()) break;
+      const start = empty() ? segment.positionFloor(offset) : 0;
+      if (!(await this.withSegment(segment, (s) => read(s, start)))) {
+        if (!empty()) break;
         this.checkReadable(offset);
         fail('OFFSET_OUT_OF_RANGE', `offset ${offset} was deleted by retention`);
       }
     }
-    return out;
   }
 
   private checkReadable(offset: bigint): void {

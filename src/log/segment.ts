@@ -279,7 +279,8 @@ export class Segment {
     }
   }
 
-  private async pread(position: number, length: number): Promise<Buffer> {
+  /** Up to `length` bytes at `position` (fewer at the end of the file). */
+  async pread(position: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {

@@ -2,7 +2,7 @@ import * as A from 'apache-arrow';
 import {
   arrowField, batchFromData, batchToIpc, CHANGE_TYPE_FIELD, COMMIT_TIMESTAMP_FIELD, ipcToBatches, LOG_OFFSET_FIELD,
 } from '../common/arrow.js';
-import { fail } from '../common/errors.js';
+import { fail, LakestreamError } from '../common/errors.js';
 import { valueToJson } from '../common/json-values.js';
 import type { Column } from '../common/schema.js';
 import { CHANGE_TYPES } from '../common/values.js';
@@ -49,23 +49,30 @@ function appendTypes(length: number): Uint8Array {
 }
 
 /**
- * A `_change_type` utf8 column built straight from int8 codes: every code is two bytes. Without codes
- * (a log table: all `+A`) the offsets and values are views of shared buffers, not rebuilt per fetch.
+ * The offsets and bytes of a `_change_type` utf8 column, built straight from int8 codes: every code
+ * is two bytes. Without codes (a log table: all `+A`) both are views of shared buffers. Codes read from
+ * disk without a CRC (a projected read) may be damaged: an unknown one is a STORAGE_ERROR.
  */
-export function changeTypeData(codes: ArrayLike<number> | null, length: number): A.Data {
+export function changeTypeBuffers(codes: ArrayLike<number> | null, length: number): { offsets: Int32Array; data: Uint8Array } {
   const offsets = typeOffsets(length);
-  if (!codes) return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: appendTypes(length) });
-  const values = new Uint8Array(length * 2);
+  if (!codes) return { offsets, data: appendTypes(length) };
+  const data = new Uint8Array(length * 2);
   for (let i = 0; i < length; i++) {
-    const bytes = CHANGE_TYPE_BYTES[codes[i]!]!;
-    values[i * 2] = bytes[0]!;
-    values[i * 2 + 1] = bytes[1]!;
+    const bytes = CHANGE_TYPE_BYTES[codes[i]!];
+    if (bytes === undefined) throw new LakestreamError('STORAGE_ERROR', `stored change type code ${codes[i]} is not one of 0..${CHANGE_TYPES.length - 1}`);
+    data[i * 2] = bytes[0]!;
+    data[i * 2 + 1] = bytes[1]!;
   }
-  return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: values });
+  return { offsets, data };
 }
 
-/** `_log_offset` from `first`: written as two 32-bit halves, no BigInt per row. */
-function offsetData(first: bigint, length: number): A.Data {
+export function changeTypeData(codes: ArrayLike<number> | null, length: number): A.Data {
+  const { offsets, data } = changeTypeBuffers(codes, length);
+  return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data });
+}
+
+/** `_log_offset` values from `first`: written as two 32-bit halves, no BigInt per row. */
+export function logOffsetValues(first: bigint, length: number): BigInt64Array {
   const values = new BigInt64Array(length);
   const words = new Uint32Array(values.buffer);
   const start = Number(first); // offsets stay far below 2^53
@@ -74,11 +81,19 @@ function offsetData(first: bigint, length: number): A.Data {
     words[i * 2] = v % 0x1_0000_0000;
     words[i * 2 + 1] = Math.floor(v / 0x1_0000_0000);
   }
-  return A.makeData({ type: new A.Int64(), length, nullCount: 0, data: values });
+  return values;
+}
+
+export function timestampValues(ts: number, length: number): BigInt64Array {
+  return new BigInt64Array(length).fill(BigInt(ts));
+}
+
+function offsetData(first: bigint, length: number): A.Data {
+  return A.makeData({ type: new A.Int64(), length, nullCount: 0, data: logOffsetValues(first, length) });
 }
 
 function timestampData(ts: number, length: number): A.Data {
-  return A.makeData({ type: COMMIT_TIMESTAMP_FIELD.type, length, nullCount: 0, data: new BigInt64Array(length).fill(BigInt(ts)) });
+  return A.makeData({ type: COMMIT_TIMESTAMP_FIELD.type, length, nullCount: 0, data: timestampValues(ts, length) });
 }
 
 export function projectedColumns(columns: readonly Column[], requested: string | undefined): Column[] {

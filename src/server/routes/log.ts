@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { fail } from '../../common/errors.js';
 import { appendToLogTable } from '../append.js';
 import type { ServerContext } from '../context.js';
+import { columnBatchesToIpc } from '../arrow-records.js';
 import { ARROW_STREAM, asBuffer, bucketParam, intParam, offsetParam, wantsArrow, writerHeaders } from '../http-params.js';
 import { projectedColumns, recordsToIpc, recordsToJson, sliceRecords } from '../records.js';
 import type { Lake } from '../lake-setup.js';
@@ -49,12 +51,22 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake):
     }
     const visibleEnd = kv ? kv.visibleOffset : log.highWatermark;
     const limit = offset >= log.logStartOffset && kv ? Math.min(maxRecords, Number(visibleEnd > offset ? visibleEnd - offset : 0n)) : maxRecords;
-    const slice = offset < log.logStartOffset
+    const hw = visibleEnd.toString();
+    const fromLake = offset < log.logStartOffset;
+    if (arrow && !fromLake) {
+      // Arrow from the local log moves column buffers as stored: only the projected ones are read.
+      const names = columns.map((c) => c.name);
+      const projected = names.length < table.definition.columns.length;
+      const batches = limit === 0 && offset <= log.highWatermark ? [] : await log.readColumns(offset, { maxBytes, maxRecords: limit }, names, projected);
+      const { chunks, bytes, nextOffset } = columnBatchesToIpc(columns, batches, offset, limit);
+      return reply.type(ARROW_STREAM).header('content-length', bytes).header('x-next-offset', nextOffset.toString())
+        .header('x-high-watermark', hw).send(Readable.from(chunks, { objectMode: false }));
+    }
+    const slice = fromLake
       ? await readFromLake(lake, table.tableId, bucket, log, offset, maxRecords, columns)
       : limit === 0 && offset <= log.highWatermark
         ? sliceRecords([], offset, 0, columns)
         : sliceRecords(await log.read(offset, { maxBytes, maxRecords: limit }), offset, limit, columns);
-    const hw = visibleEnd.toString();
     if (arrow) {
       return reply.type(ARROW_STREAM).header('x-next-offset', slice.nextOffset.toString()).header('x-high-watermark', hw).send(asBuffer(recordsToIpc(slice)));
     }
