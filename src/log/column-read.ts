@@ -23,6 +23,9 @@ export interface ColumnBatch {
   readonly changeTypes: Int8Array | null;
 }
 
+/** The header fields a column batch carries over. */
+export type ColumnBatchHeader = Pick<BatchHeader, 'baseOffset' | 'recordCount' | 'commitTimestamp' | 'hasChangeType'>;
+
 export const CHANGE_TYPE_COLUMN = '_change_type';
 /** What a projected read fetches first: the batch header and, almost always, all the IPC metadata. */
 const HEAD_BYTES = 16 * 1024;
@@ -67,31 +70,36 @@ export class ColumnReadPlan {
   }
 }
 
-function storageError(seg: Segment, pos: number, what: string): LakestreamError {
-  return new LakestreamError('STORAGE_ERROR', `${seg.logPath}: bad batch at ${pos}: ${what}`);
+/** Where a batch lives, for error messages: `<segment file> at <position>`. */
+function where(seg: Segment, pos: number): string {
+  return `${seg.logPath} at ${pos}`;
 }
 
-function layoutOf(seg: Segment, pos: number, ipc: Uint8Array, streamLength: number): IpcBatchLayout | number {
+function storageError(at: string, what: string): LakestreamError {
+  return new LakestreamError('STORAGE_ERROR', `bad batch in ${at}: ${what}`);
+}
+
+function layoutOf(at: string, ipc: Uint8Array, streamLength: number): IpcBatchLayout | number {
   let read;
   try {
     read = readIpcBatchLayout(ipc, streamLength);
   } catch (e) {
-    throw storageError(seg, pos, `Arrow metadata: ${(e as Error).message}`);
+    throw storageError(at, `Arrow metadata: ${(e as Error).message}`);
   }
-  if (read.kind === 'unsupported') throw storageError(seg, pos, read.reason);
+  if (read.kind === 'unsupported') throw storageError(at, read.reason);
   return read.kind === 'need' ? read.bytes : read.layout;
 }
 
-function fieldIndexes(seg: Segment, pos: number, layout: IpcBatchLayout, names: readonly string[]): number[] {
+function fieldIndexes(at: string, layout: IpcBatchLayout, names: readonly string[]): number[] {
   return names.map((name) => {
     const i = layout.fields.findIndex((f) => f.name === name);
-    if (i < 0) throw storageError(seg, pos, `no field '${name}' in the stored batch`);
+    if (i < 0) throw storageError(at, `no field '${name}' in the stored batch`);
     return i;
   });
 }
 
 /** The batch's column bytes for `indexes`, given a reader of body-relative regions. */
-function assemble(h: BatchHeader, layout: IpcBatchLayout, indexes: number[], changeIndex: number, region: (i: number) => Uint8Array): { batch: ColumnBatch; bytes: number } {
+function assemble(h: ColumnBatchHeader, layout: IpcBatchLayout, indexes: number[], changeIndex: number, region: (i: number) => Uint8Array): { batch: ColumnBatch; bytes: number } {
   let bytes = 0;
   const columns = indexes.map((fi) => {
     const f = layout.fields[fi]!;
@@ -108,17 +116,17 @@ function assemble(h: BatchHeader, layout: IpcBatchLayout, indexes: number[], cha
   return { batch: { baseOffset: h.baseOffset, recordCount: h.recordCount, commitTimestamp: h.commitTimestamp, columns, changeTypes }, bytes };
 }
 
-function checkLayout(seg: Segment, pos: number, h: BatchHeader, layout: IpcBatchLayout): void {
-  if (layout.length !== h.recordCount) throw storageError(seg, pos, `Arrow batch of ${layout.length} rows, header says ${h.recordCount}`);
+function checkLayout(at: string, h: ColumnBatchHeader, layout: IpcBatchLayout): void {
+  if (layout.length !== h.recordCount) throw storageError(at, `Arrow batch of ${layout.length} rows, header says ${h.recordCount}`);
 }
 
 /** Columns of a whole, CRC-checked, decompressed stream: views into it. */
-export function columnsOfStream(seg: Segment, pos: number, h: BatchHeader, ipc: Uint8Array, names: readonly string[]): { batch: ColumnBatch; bytes: number } {
-  const layout = layoutOf(seg, pos, ipc, ipc.length);
-  if (typeof layout === 'number') throw storageError(seg, pos, `Arrow metadata runs past the ${ipc.length}-byte stream`);
-  checkLayout(seg, pos, h, layout);
-  const changeIndex = h.hasChangeType ? fieldIndexes(seg, pos, layout, [CHANGE_TYPE_COLUMN])[0]! : -1;
-  return assemble(h, layout, fieldIndexes(seg, pos, layout, names), changeIndex, (i) => {
+export function columnsOfStream(at: string, h: ColumnBatchHeader, ipc: Uint8Array, names: readonly string[]): { batch: ColumnBatch; bytes: number } {
+  const layout = layoutOf(at, ipc, ipc.length);
+  if (typeof layout === 'number') throw storageError(at, `Arrow metadata runs past the ${ipc.length}-byte stream`);
+  checkLayout(at, h, layout);
+  const changeIndex = h.hasChangeType ? fieldIndexes(at, layout, [CHANGE_TYPE_COLUMN])[0]! : -1;
+  return assemble(h, layout, fieldIndexes(at, layout, names), changeIndex, (i) => {
     const r = layout.buffers[i]!;
     return ipc.subarray(layout.bodyStart + r.offset, layout.bodyStart + r.offset + r.length);
   });
@@ -129,7 +137,7 @@ export async function readWholeBatches(seg: Segment, start: number, chunkBytes: 
   await seg.readBatches(start, chunkBytes, (buf, p, h, filePos) => {
     const verdict = plan.judge(h);
     if (verdict !== 'read') return verdict === 'skip';
-    const { batch, bytes } = columnsOfStream(seg, filePos, h, decodeBatchBody(buf, p, h), names);
+    const { batch, bytes } = columnsOfStream(where(seg, filePos), h, decodeBatchBody(buf, p, h), names);
     return plan.take(batch, bytes);
   });
 }
@@ -137,7 +145,7 @@ export async function readWholeBatches(seg: Segment, start: number, chunkBytes: 
 /** Reads [start, start + length) of the segment, all of it or a STORAGE_ERROR. */
 async function readExactly(seg: Segment, start: number, length: number): Promise<Buffer> {
   const buf = await seg.pread(start, length);
-  if (buf.length < length) throw storageError(seg, start, `${length} bytes wanted, ${buf.length} read`);
+  if (buf.length < length) throw storageError(where(seg, start), `${length} bytes wanted, ${buf.length} read`);
   return buf;
 }
 
@@ -158,16 +166,17 @@ function spans(layout: IpcBatchLayout, indexes: readonly number[]): { start: num
 
 /** One uncompressed batch at `pos`: its head, then only the wanted fields' ranges. */
 async function readProjectedBatch(seg: Segment, pos: number, h: BatchHeader, head: Buffer, names: readonly string[]): Promise<{ batch: ColumnBatch; bytes: number }> {
+  const at = where(seg, pos);
   const streamLength = h.sizeBytes - HEADER_BYTES;
-  let layout = layoutOf(seg, pos, head.subarray(HEADER_BYTES), streamLength);
+  let layout = layoutOf(at, head.subarray(HEADER_BYTES), streamLength);
   if (typeof layout === 'number') {
     const more = await readExactly(seg, pos, HEADER_BYTES + layout);
-    layout = layoutOf(seg, pos, more.subarray(HEADER_BYTES), streamLength);
-    if (typeof layout === 'number') throw storageError(seg, pos, 'Arrow metadata keeps growing');
+    layout = layoutOf(at, more.subarray(HEADER_BYTES), streamLength);
+    if (typeof layout === 'number') throw storageError(at, 'Arrow metadata keeps growing');
   }
-  checkLayout(seg, pos, h, layout);
-  const indexes = fieldIndexes(seg, pos, layout, names);
-  const changeIndex = h.hasChangeType ? fieldIndexes(seg, pos, layout, [CHANGE_TYPE_COLUMN])[0]! : -1;
+  checkLayout(at, h, layout);
+  const indexes = fieldIndexes(at, layout, names);
+  const changeIndex = h.hasChangeType ? fieldIndexes(at, layout, [CHANGE_TYPE_COLUMN])[0]! : -1;
   const wanted = changeIndex >= 0 ? [...indexes, changeIndex] : indexes;
   const bodyAt = pos + HEADER_BYTES + layout.bodyStart;
   const parts = spans(layout, wanted);
@@ -186,10 +195,11 @@ export async function readProjectedBatches(seg: Segment, start: number, names: r
   const end = seg.syncedBytes;
   for (let pos = start; pos < end && !plan.done; ) {
     const head = await readExactly(seg, pos, Math.min(HEAD_BYTES, end - pos));
+    const at = where(seg, pos);
     const check = checkBatchHead(head, 0);
-    if (check.kind !== 'ok') throw storageError(seg, pos, check.reason);
+    if (check.kind !== 'ok') throw storageError(at, check.reason);
     const h = check.header;
-    if (pos + h.sizeBytes > end) throw storageError(seg, pos, `batch of ${h.sizeBytes} bytes runs past the ${end} durable bytes`);
+    if (pos + h.sizeBytes > end) throw storageError(at, `batch of ${h.sizeBytes} bytes runs past the ${end} durable bytes`);
     const verdict = plan.judge(h);
     if (verdict === 'stop') return;
     if (verdict === 'read') {
@@ -205,6 +215,6 @@ export async function readProjectedBatches(seg: Segment, start: number, names: r
 async function readCompressedBatch(seg: Segment, pos: number, h: BatchHeader, names: readonly string[]): Promise<{ batch: ColumnBatch; bytes: number }> {
   const whole = await readExactly(seg, pos, h.sizeBytes);
   const check = checkBatch(whole, 0);
-  if (check.kind !== 'ok') throw storageError(seg, pos, check.reason);
-  return columnsOfStream(seg, pos, h, decodeBatchBody(whole, 0, h), names);
+  if (check.kind !== 'ok') throw storageError(where(seg, pos), check.reason);
+  return columnsOfStream(where(seg, pos), h, decodeBatchBody(whole, 0, h), names);
 }
