@@ -41,9 +41,9 @@ describe('Arrow IPC batch layout', () => {
   });
 
   test('dictionary and nested fields are reported unsupported', () => {
-    const dict = A.tableToIPC(A.tableFromArrays({ d: A.vectorFromArray(['x', 'y', 'x'], new A.Dictionary(new A.Utf8(), new A.Int32())) }), 'stream');
+    const dict = A.tableToIPC(new A.Table({ d: A.vectorFromArray(['x', 'y', 'x'], new A.Dictionary(new A.Utf8(), new A.Int32())) }), 'stream');
     expect(readIpcBatchLayout(dict, dict.length).kind).toBe('unsupported');
-    const list = A.tableToIPC(A.tableFromArrays({ l: A.vectorFromArray([[1], [2, 3]], new A.List(new A.Field('item', new A.Int32()))) }), 'stream');
+    const list = A.tableToIPC(new A.Table({ l: A.vectorFromArray([[1], [2, 3]], new A.List(new A.Field('item', new A.Int32()))) }), 'stream');
     expect(readIpcBatchLayout(list, list.length).kind).toBe('unsupported');
   });
 
