@@ -39,12 +39,13 @@
  */
 import * as A from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
-import type { FileMetaData, SchemaElement } from 'hyparquet';
+import type { FileMetaData, SchemaElement, Statistics } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import zstd from 'zstd-napi';
 import { fail, LakestreamError } from '../common/errors.js';
 import type { Column, ColumnType } from '../common/schema.js';
 import { COLUMN_TYPES } from '../common/schema.js';
+import { columnStatistics, type ColumnData } from './parquet-stats.js';
 import type { ChangeType, Row, Value } from '../common/values.js';
 import { CHANGE_TYPES } from '../common/values.js';
 
@@ -153,8 +154,6 @@ export function lakeParquetSchema(columns: readonly Column[], changelog: boolean
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-type ColumnData = unknown[] | Int32Array | Float32Array | Float64Array | BigInt64Array;
-
 /**
  * One reused context at level 1: tiering is throughput-bound and a fresh context per page (what
  * `zstd.compress` does) costs as much as the compression; level 1 loses little size on columnar pages.
@@ -188,9 +187,14 @@ function checkOffsets(offsets: BigInt64Array | readonly bigint[]): void {
   if (offsets.length > 0 && (offsets[0]! < 0n)) fail('INVALID_PARAMETER', `offsets must be non-negative, got ${offsets[0]}`);
 }
 
-function writeFile(columns: readonly Column[], schema: SchemaElement[], data: ColumnData[], bucket: number, firstOffset: bigint | undefined, lastOffset: bigint | undefined, opts: ParquetEncodeOptions): Uint8Array {
-  const leaves = schema.slice(1);
-  const rows = data[0]?.length ?? 0;
+/**
+ * System columns written PLAIN instead of trying a dictionary: `__offset` never repeats, while
+ * `__bucket` is one value and `__timestamp` one value per stored batch; ZSTD squeezes such runs to
+ * a few bytes, which is cheaper than a dictionary that costs one map lookup per row.
+ */
+const PLAIN_COLUMNS: ReadonlySet<string> = new Set([BUCKET_COLUMN, OFFSET_COLUMN, TIMESTAMP_COLUMN]);
+
+function newWriter(columns: readonly Column[], schema: SchemaElement[], rows: number, bucket: number, firstOffset: bigint | undefined, lastOffset: bigint | undefined, opts: ParquetEncodeOptions): { pw: ParquetWriter; writer: ByteWriter } {
   // Start near the final size so the writer does not grow by copying many times.
   const writer = new ByteWriter(Math.min(64 * 1024 + rows * 16, 256 * 1024 * 1024));
   const pw = new ParquetWriter({
@@ -199,7 +203,6 @@ function writeFile(columns: readonly Column[], schema: SchemaElement[], data: Co
     schema: schema as ConstructorParameters<typeof ParquetWriter>[0]['schema'],
     codec: opts.compression === 'zstd' ? 'ZSTD' : 'SNAPPY',
     compressors: { ZSTD: zstdCompress },
-    statistics: true,
     createdBy: 'lakestream',
     kvMetadata: [
       { key: META_BUCKET, value: String(bucket) },
@@ -208,13 +211,65 @@ function writeFile(columns: readonly Column[], schema: SchemaElement[], data: Co
       { key: META_COLUMNS, value: JSON.stringify(columns) },
     ],
   });
-  const columnData = leaves.map((el, i) => ({ name: el.name, data: data[i] as never, nullable: el.repetition_type !== 'REQUIRED' }));
-  if (rows > 0) {
-    try {
-      pw.write({ columnData, rowGroupSize: opts.rowGroupRows });
-    } catch (e) {
-      throw new LakestreamError('INVALID_VALUE', `cannot encode Parquet: ${(e as Error).message}`);
+  return { pw, writer };
+}
+
+/**
+ * Values of one column for rows [start, end). The file is written one row group at a time, so
+ * per-value objects (byte-array views) exist for one group only and die young instead of being
+ * promoted by the garbage collector.
+ */
+type ColumnSlicer = (start: number, end: number) => ColumnData;
+
+/**
+ * An int64 column as an array of bigints, made per row group: hyparquet-writer reads every INT64
+ * value three times (range check, page sizing, PLAIN write), and each read of a BigInt64Array
+ * allocates a bigint, so one conversion here saves two. A value equal to the previous one reuses
+ * its bigint (words compared through an Int32Array view), so runs such as a batch's commit
+ * timestamp allocate nothing per row.
+ */
+function int64Slicer(data: BigInt64Array): ColumnSlicer {
+  const words = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+  return (start, end) => {
+    const out: bigint[] = new Array(end - start);
+    let prev = data[start]!;
+    for (let i = start; i < end; i++) {
+      const same = i > start && words[2 * i] === words[2 * i - 2] && words[2 * i + 1] === words[2 * i - 1];
+      if (!same) prev = data[i]!;
+      out[i - start] = prev;
     }
+    return out;
+  };
+}
+
+function sliceOf(data: ColumnData): ColumnSlicer {
+  return Array.isArray(data) ? (start, end) => data.slice(start, end) : (start, end) => data.subarray(start, end);
+}
+
+/** Writes one row group, then sets its min/max (see parquet-stats.ts: the writer's own pass is off). */
+function writeGroup(pw: ParquetWriter, leaves: readonly SchemaElement[], data: readonly ColumnData[]): void {
+  const columnData = leaves.map((el, i) => ({
+    name: el.name, data: data[i] as never, nullable: el.repetition_type !== 'REQUIRED', statistics: false,
+    ...(PLAIN_COLUMNS.has(el.name) ? { encoding: 'PLAIN' as const } : {}),
+  }));
+  const rows = data[0]!.length;
+  try {
+    pw.write({ columnData, rowGroupSize: rows });
+  } catch (e) {
+    throw new LakestreamError('INVALID_VALUE', `cannot encode Parquet: ${(e as Error).message}`);
+  }
+  pw.row_groups.at(-1)!.columns.forEach((chunk, j) => {
+    const floating = leaves[j]!.type === 'FLOAT' || leaves[j]!.type === 'DOUBLE';
+    chunk.meta_data!.statistics = columnStatistics(data[j]!, 0, rows, floating) as Statistics;
+  });
+}
+
+function writeFile(columns: readonly Column[], schema: SchemaElement[], slicers: ColumnSlicer[], rows: number, bucket: number, firstOffset: bigint | undefined, lastOffset: bigint | undefined, opts: ParquetEncodeOptions): Uint8Array {
+  const leaves = schema.slice(1);
+  const { pw, writer } = newWriter(columns, schema, rows, bucket, firstOffset, lastOffset, opts);
+  for (let start = 0; start < rows; start += opts.rowGroupRows) {
+    const end = Math.min(rows, start + opts.rowGroupRows);
+    writeGroup(pw, leaves, slicers.map((slice) => slice(start, end)));
   }
   pw.finish();
   return new Uint8Array(writer.getBuffer());
@@ -287,7 +342,7 @@ export function encodeParquet(columns: readonly Column[], input: LakeRowsInput, 
     }
     data.push([...input.changeTypes!]);
   }
-  return writeFile(columns, lakeParquetSchema(columns, changelog), data, input.bucket, input.offsets[0], input.offsets[n - 1], opts);
+  return writeFile(columns, lakeParquetSchema(columns, changelog), data.map(sliceOf), n, input.bucket, input.offsets[0], input.offsets[n - 1], opts);
 }
 
 // -- Arrow input --------------------------------------------------------------------------------
@@ -348,59 +403,64 @@ function arrowTypeMatches(type: ColumnType, t: A.DataType): boolean {
   }
 }
 
-/** One Arrow column (all batches) -> hyparquet-writer column data, without going through rows. */
-function columnFromArrow(col: Column, chunks: A.Data[]): ColumnData {
-  for (const d of chunks) {
-    if (!arrowTypeMatches(col.type, d.type)) fail('SCHEMA_MISMATCH', `column '${col.name}' must be ${col.type}, the Arrow batch has ${d.type}`);
-  }
-  const nulls = hasNulls(chunks);
-  if (nulls && !col.nullable) fail('NULL_IN_NON_NULLABLE', `column '${col.name}' is not nullable but the batches hold nulls`);
-  switch (col.type) {
-    case 'int8': case 'int16': case 'int32': case 'date':
-      if (!nulls && col.type !== 'int8' && col.type !== 'int16') return concatValues(chunks, (n) => new Int32Array(n));
-      break;
-    case 'int64':
-      if (!nulls) return concatValues(chunks, (n) => new BigInt64Array(n));
-      break;
-    case 'float64':
-      if (!nulls) return concatValues(chunks, (n) => new Float64Array(n));
-      break;
-    case 'float32':
-      if (!nulls) return concatValues(chunks, (n) => new Float32Array(n));
-      break;
-    case 'timestamp': case 'string': case 'binary': case 'boolean':
-      break;
-  }
+/**
+ * A string or binary column as views into the Arrow value buffers: the UTF-8 bytes go to the writer
+ * as they are (no decode/encode round trip), and statistics compare bytes, the order Parquet defines
+ * for BYTE_ARRAY. Views are made per row group (see ColumnSlicer).
+ */
+function byteArraySlicer(chunks: A.Data[]): ColumnSlicer {
+  return (start, end) => {
+    const out: (Uint8Array | null)[] = new Array(end - start);
+    let at = 0;
+    let base = 0;
+    for (const d of chunks) {
+      const from = Math.max(start - base, 0);
+      const to = Math.min(end - base, d.length);
+      base += d.length;
+      if (from >= to) continue;
+      const offsets = d.valueOffsets as Int32Array;
+      const bytes = d.values as Uint8Array;
+      for (let i = from; i < to; i++) out[at++] = isValid(d, i) ? bytes.subarray(offsets[i]!, offsets[i + 1]!) : null;
+    }
+    return out;
+  };
+}
+
+/** Columns with nulls (or booleans): one JS value or null per row. */
+function valuesFromArrow(col: Column, chunks: A.Data[]): unknown[] {
   const out: unknown[] = [];
   for (const d of chunks) {
     const n = d.length;
-    if (col.type === 'string' || col.type === 'binary') {
-      const offsets = d.valueOffsets as Int32Array;
-      const bytes = d.values as Uint8Array;
-      for (let i = 0; i < n; i++) {
-        if (!isValid(d, i)) { out.push(null); continue; }
-        const s = bytes.subarray(offsets[i]!, offsets[i + 1]!);
-        // UTF-8 bytes go to the writer as they are: no decode/encode round trip, and statistics
-        // compare bytes, which is the order Parquet defines for BYTE_ARRAY.
-        out.push(s);
-      }
-    } else if (col.type === 'boolean') {
+    if (col.type === 'boolean') {
       const bits = d.values as Uint8Array;
       for (let i = 0; i < n; i++) {
-        if (!isValid(d, i)) { out.push(null); continue; }
         const j = d.offset + i;
-        out.push(((bits[j >> 3]! >> (j & 7)) & 1) === 1);
+        out.push(isValid(d, i) ? ((bits[j >> 3]! >> (j & 7)) & 1) === 1 : null);
       }
-    } else if (col.type === 'timestamp') {
-      // Numbers, not bigints: a packed double array allocates nothing per value.
-      const values = d.values as BigInt64Array;
-      for (let i = 0; i < n; i++) out.push(isValid(d, i) ? Number(values[i]!) : null);
     } else {
       const values = d.values as ArrayLike<number | bigint>;
       for (let i = 0; i < n; i++) out.push(isValid(d, i) ? values[i]! : null);
     }
   }
   return out;
+}
+
+/** One Arrow column (all batches) -> hyparquet-writer column data, without going through rows. */
+function columnFromArrow(col: Column, chunks: A.Data[]): ColumnSlicer {
+  for (const d of chunks) {
+    if (!arrowTypeMatches(col.type, d.type)) fail('SCHEMA_MISMATCH', `column '${col.name}' must be ${col.type}, the Arrow batch has ${d.type}`);
+  }
+  const nulls = hasNulls(chunks);
+  if (nulls && !col.nullable) fail('NULL_IN_NON_NULLABLE', `column '${col.name}' is not nullable but the batches hold nulls`);
+  if (col.type === 'string' || col.type === 'binary') return byteArraySlicer(chunks);
+  if (nulls || col.type === 'boolean') return sliceOf(valuesFromArrow(col, chunks));
+  // Null-free fixed width: the Arrow value buffers, concatenated (int8/int16 widen to int32).
+  switch (col.type) {
+    case 'int8': case 'int16': case 'int32': case 'date': return sliceOf(concatValues(chunks, (n) => new Int32Array(n)));
+    case 'int64': case 'timestamp': return int64Slicer(concatValues(chunks, (n) => new BigInt64Array(n)));
+    case 'float64': return sliceOf(concatValues(chunks, (n) => new Float64Array(n)));
+    case 'float32': return sliceOf(concatValues(chunks, (n) => new Float32Array(n)));
+  }
 }
 
 /**
@@ -422,43 +482,46 @@ export function encodeParquetFromArrow(columns: readonly Column[], batches: read
   const offsets = concatValues(offsetChunks, (n) => new BigInt64Array(n));
   checkOffsets(offsets);
   const n = offsets.length;
-  const data: ColumnData[] = columns.map((c) => {
+  const slicers: ColumnSlicer[] = columns.map((c) => {
     const chunks = dataChunks(batches, c.name);
-    if (!chunks) {
-      if (!c.nullable) fail('NULL_IN_NON_NULLABLE', `column '${c.name}' is not nullable but the batches do not carry it`);
-      return new Array<null>(n).fill(null);
-    }
-    return columnFromArrow(c, chunks);
+    if (chunks) return columnFromArrow(c, chunks);
+    if (!c.nullable) fail('NULL_IN_NON_NULLABLE', `column '${c.name}' is not nullable but the batches do not carry it`);
+    return sliceOf(new Array<null>(n).fill(null));
   });
-  data.push(new Int32Array(n).fill(opts.bucket));
-  data.push(offsets);
-  data.push(Array.from(concatValues(tsChunks, (k) => new BigInt64Array(k)), Number));
-  if (changelog) {
-    const types: ChangeType[] = new Array(n);
-    let at = 0;
-    for (const d of ctChunks!) {
-      if (d.nullCount > 0) fail('SCHEMA_MISMATCH', '_change_type must not hold nulls');
-      if (A.DataType.isInt(d.type) && d.type.bitWidth === 8) {
-        const codes = d.values as Int8Array;
-        for (let i = 0; i < d.length; i++) {
-          const t = CHANGE_TYPES[codes[i]!];
-          if (t === undefined) fail('SCHEMA_MISMATCH', `_change_type code ${codes[i]} is unknown`);
-          types[at++] = t;
-        }
-      } else if (A.DataType.isUtf8(d.type)) {
-        const vec = A.makeVector(d);
-        for (let i = 0; i < d.length; i++) {
-          const t = vec.get(i) as ChangeType;
-          if (!(CHANGE_TYPES as readonly string[]).includes(t)) fail('SCHEMA_MISMATCH', `_change_type '${String(t).slice(0, 10)}' is unknown`);
-          types[at++] = t;
-        }
-      } else {
-        fail('SCHEMA_MISMATCH', `_change_type must be utf8 or int8, got ${d.type}`);
+  slicers.push(
+    sliceOf(new Int32Array(n).fill(opts.bucket)),
+    int64Slicer(offsets),
+    int64Slicer(concatValues(tsChunks, (k) => new BigInt64Array(k))),
+  );
+  if (changelog) slicers.push(sliceOf(changeTypesFromArrow(ctChunks!, n)));
+  return writeFile(columns, lakeParquetSchema(columns, changelog), slicers, n, opts.bucket, offsets[0], offsets[n - 1], opts);
+}
+
+/** `_change_type` as the stored int8 code or as utf8 text -> one change type string per row. */
+function changeTypesFromArrow(chunks: A.Data[], n: number): ChangeType[] {
+  const types: ChangeType[] = new Array(n);
+  let at = 0;
+  for (const d of chunks) {
+    if (d.nullCount > 0) fail('SCHEMA_MISMATCH', '_change_type must not hold nulls');
+    if (A.DataType.isInt(d.type) && d.type.bitWidth === 8) {
+      const codes = d.values as Int8Array;
+      for (let i = 0; i < d.length; i++) {
+        const t = CHANGE_TYPES[codes[i]!];
+        if (t === undefined) fail('SCHEMA_MISMATCH', `_change_type code ${codes[i]} is unknown`);
+        types[at++] = t;
       }
+    } else if (A.DataType.isUtf8(d.type)) {
+      const vec = A.makeVector(d);
+      for (let i = 0; i < d.length; i++) {
+        const t = vec.get(i) as ChangeType;
+        if (!(CHANGE_TYPES as readonly string[]).includes(t)) fail('SCHEMA_MISMATCH', `_change_type '${String(t).slice(0, 10)}' is unknown`);
+        types[at++] = t;
+      }
+    } else {
+      fail('SCHEMA_MISMATCH', `_change_type must be utf8 or int8, got ${d.type}`);
     }
-    data.push(types);
   }
-  return writeFile(columns, lakeParquetSchema(columns, changelog), data, opts.bucket, offsets[0], offsets[n - 1], opts);
+  return types;
 }
 
 // ---------------------------------------------------------------------------------------------
