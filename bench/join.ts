@@ -12,6 +12,7 @@
  *   - peak RSS of the join process (sampled every 50 ms).
  * The hash join keeps both sides' rows in memory (by join key) and emits the same joined rows:
  * its RSS grows with the tables; the delta join's should not (target: within 20 % from 100 k to 1 M).
+ * BENCH_JOIN_PROF=<dir> writes a CPU profile of each join process there.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -120,9 +121,14 @@ async function child(args: readonly string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_JOIN_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 function runChild(mode: 'delta' | 'hash', server: string, db: string): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [SELF, '--child', mode, '--server', server, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...profileArgs(), SELF, '--child', mode, '--server', server, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     proc.stdout.on('data', (c: Buffer) => { out += c.toString(); });
