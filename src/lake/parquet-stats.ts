@@ -13,7 +13,9 @@
  * zero minimum is written as -0 and a zero maximum as +0.
  */
 
-/** Column data as the encoder passes it to hyparquet-writer. */
+import type { ByteArrayColumn } from './parquet-write.js';
+
+/** Column data as the encoder holds it: typed arrays, byte-array buffers, or one JS value per row. */
 export type ColumnData = unknown[] | Int32Array | Float32Array | Float64Array | BigInt64Array;
 
 export interface ChunkStatistics {
@@ -24,7 +26,8 @@ export interface ChunkStatistics {
 }
 
 /** Statistics of rows [start, end) of one column; `floating` for FLOAT and DOUBLE columns. */
-export function columnStatistics(data: ColumnData, start: number, end: number, floating: boolean): ChunkStatistics {
+export function columnStatistics(data: ColumnData | ByteArrayColumn, start: number, end: number, floating: boolean): ChunkStatistics {
+  if ('offsets' in data) return byteArrayStatistics(data, start, end);
   if (data instanceof BigInt64Array) return int64Statistics(data, start, end);
   if (data instanceof Float64Array || data instanceof Float32Array) return floatStatistics(data, start, end);
   if (data instanceof Int32Array) return int32Statistics(data, start, end);
@@ -83,6 +86,34 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
     if (a[i] !== b[i]) return a[i]! - b[i]!;
   }
   return a.length - b.length;
+}
+
+/** Byte-range order of values i and j of a byte-array column (unsigned bytes, then length). */
+function compareRanges(col: ByteArrayColumn, i: number, j: number): number {
+  const { offsets, bytes } = col;
+  const a = offsets[i]!;
+  const b = offsets[j]!;
+  const lenA = offsets[i + 1]! - a;
+  const lenB = offsets[j + 1]! - b;
+  const n = Math.min(lenA, lenB);
+  for (let k = 0; k < n; k++) {
+    if (bytes[a + k] !== bytes[b + k]) return bytes[a + k]! - bytes[b + k]!;
+  }
+  return lenA - lenB;
+}
+
+function byteArrayStatistics(col: ByteArrayColumn, start: number, end: number): ChunkStatistics {
+  let minAt = -1;
+  let maxAt = -1;
+  let nulls = 0;
+  for (let i = start; i < end; i++) {
+    if (col.valid && col.valid[i] === 0) { nulls++; continue; }
+    if (minAt < 0 || compareRanges(col, i, minAt) < 0) minAt = i;
+    if (maxAt < 0 || compareRanges(col, i, maxAt) > 0) maxAt = i;
+  }
+  if (minAt < 0) return { null_count: BigInt(nulls) };
+  const value = (i: number) => col.bytes.slice(col.offsets[i]!, col.offsets[i + 1]!);
+  return { min_value: value(minAt), max_value: value(maxAt), null_count: BigInt(nulls) };
 }
 
 function valueLess(a: unknown, b: unknown): boolean {

@@ -39,13 +39,12 @@
  */
 import * as A from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
-import type { FileMetaData, SchemaElement, Statistics } from 'hyparquet';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { FileMetaData, SchemaElement } from 'hyparquet';
 import zstd from 'zstd-napi';
 import { fail, LakestreamError } from '../common/errors.js';
 import type { Column, ColumnType } from '../common/schema.js';
 import { COLUMN_TYPES } from '../common/schema.js';
-import { columnStatistics, type ColumnData } from './parquet-stats.js';
+import { dictionaryMayWin, valuesOf, writeLakeFile, type ByteArrayColumn, type ColumnSlicer, type LeafSource, type PlainData } from './parquet-write.js';
 import type { ChangeType, Row, Value } from '../common/values.js';
 import { CHANGE_TYPES } from '../common/values.js';
 
@@ -187,92 +186,27 @@ function checkOffsets(offsets: BigInt64Array | readonly bigint[]): void {
   if (offsets.length > 0 && (offsets[0]! < 0n)) fail('INVALID_PARAMETER', `offsets must be non-negative, got ${offsets[0]}`);
 }
 
-/**
- * System columns written PLAIN instead of trying a dictionary: `__offset` never repeats, while
- * `__bucket` is one value and `__timestamp` one value per stored batch; ZSTD squeezes such runs to
- * a few bytes, which is cheaper than a dictionary that costs one map lookup per row.
- */
-const PLAIN_COLUMNS: ReadonlySet<string> = new Set([BUCKET_COLUMN, OFFSET_COLUMN, TIMESTAMP_COLUMN]);
-
-function newWriter(columns: readonly Column[], schema: SchemaElement[], rows: number, bucket: number, firstOffset: bigint | undefined, lastOffset: bigint | undefined, opts: ParquetEncodeOptions): { pw: ParquetWriter; writer: ByteWriter } {
-  // Start near the final size so the writer does not grow by copying many times.
-  const writer = new ByteWriter(Math.min(64 * 1024 + rows * 16, 256 * 1024 * 1024));
-  const pw = new ParquetWriter({
-    writer,
-    // hyparquet-writer carries its own copy of hyparquet's types; the shapes are the same.
-    schema: schema as ConstructorParameters<typeof ParquetWriter>[0]['schema'],
-    codec: opts.compression === 'zstd' ? 'ZSTD' : 'SNAPPY',
-    compressors: { ZSTD: zstdCompress },
-    createdBy: 'lakestream',
-    kvMetadata: [
-      { key: META_BUCKET, value: String(bucket) },
-      { key: META_FIRST_OFFSET, value: firstOffset === undefined ? '' : firstOffset.toString() },
-      { key: META_LAST_OFFSET, value: lastOffset === undefined ? '' : lastOffset.toString() },
-      { key: META_COLUMNS, value: JSON.stringify(columns) },
-    ],
-  });
-  return { pw, writer };
+function sliceOf(data: unknown[]): ColumnSlicer {
+  return (start, end) => data.slice(start, end);
 }
 
-/**
- * Values of one column for rows [start, end). The file is written one row group at a time, so
- * per-value objects (byte-array views) exist for one group only and die young instead of being
- * promoted by the garbage collector.
- */
-type ColumnSlicer = (start: number, end: number) => ColumnData;
-
-/**
- * An int64 column as an array of bigints, made per row group: hyparquet-writer reads every INT64
- * value three times (range check, page sizing, PLAIN write), and each read of a BigInt64Array
- * allocates a bigint, so one conversion here saves two. A value equal to the previous one reuses
- * its bigint (words compared through an Int32Array view), so runs such as a batch's commit
- * timestamp allocate nothing per row.
- */
-function int64Slicer(data: BigInt64Array): ColumnSlicer {
-  const words = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
-  return (start, end) => {
-    const out: bigint[] = new Array(end - start);
-    let prev = data[start]!;
-    for (let i = start; i < end; i++) {
-      const same = i > start && words[2 * i] === words[2 * i - 2] && words[2 * i + 1] === words[2 * i - 1];
-      if (!same) prev = data[i]!;
-      out[i - start] = prev;
-    }
-    return out;
-  };
-}
-
-function sliceOf(data: ColumnData): ColumnSlicer {
-  return Array.isArray(data) ? (start, end) => data.slice(start, end) : (start, end) => data.subarray(start, end);
-}
-
-/** Writes one row group, then sets its min/max (see parquet-stats.ts: the writer's own pass is off). */
-function writeGroup(pw: ParquetWriter, leaves: readonly SchemaElement[], data: readonly ColumnData[]): void {
-  const columnData = leaves.map((el, i) => ({
-    name: el.name, data: data[i] as never, nullable: el.repetition_type !== 'REQUIRED', statistics: false,
-    ...(PLAIN_COLUMNS.has(el.name) ? { encoding: 'PLAIN' as const } : {}),
-  }));
-  const rows = data[0]!.length;
+function writeFile(columns: readonly Column[], schema: SchemaElement[], sources: LeafSource[], rows: number, bucket: number, firstOffset: bigint | undefined, lastOffset: bigint | undefined, opts: ParquetEncodeOptions): Uint8Array {
   try {
-    pw.write({ columnData, rowGroupSize: rows });
+    return writeLakeFile(schema, sources, rows, {
+      codec: opts.compression === 'zstd' ? 'ZSTD' : 'SNAPPY',
+      compressors: { ZSTD: zstdCompress },
+      rowGroupRows: opts.rowGroupRows,
+      kvMetadata: [
+        { key: META_BUCKET, value: String(bucket) },
+        { key: META_FIRST_OFFSET, value: firstOffset === undefined ? '' : firstOffset.toString() },
+        { key: META_LAST_OFFSET, value: lastOffset === undefined ? '' : lastOffset.toString() },
+        { key: META_COLUMNS, value: JSON.stringify(columns) },
+      ],
+    });
   } catch (e) {
+    if (e instanceof LakestreamError) throw e;
     throw new LakestreamError('INVALID_VALUE', `cannot encode Parquet: ${(e as Error).message}`);
   }
-  pw.row_groups.at(-1)!.columns.forEach((chunk, j) => {
-    const floating = leaves[j]!.type === 'FLOAT' || leaves[j]!.type === 'DOUBLE';
-    chunk.meta_data!.statistics = columnStatistics(data[j]!, 0, rows, floating) as Statistics;
-  });
-}
-
-function writeFile(columns: readonly Column[], schema: SchemaElement[], slicers: ColumnSlicer[], rows: number, bucket: number, firstOffset: bigint | undefined, lastOffset: bigint | undefined, opts: ParquetEncodeOptions): Uint8Array {
-  const leaves = schema.slice(1);
-  const { pw, writer } = newWriter(columns, schema, rows, bucket, firstOffset, lastOffset, opts);
-  for (let start = 0; start < rows; start += opts.rowGroupRows) {
-    const end = Math.min(rows, start + opts.rowGroupRows);
-    writeGroup(pw, leaves, slicers.map((slice) => slice(start, end)));
-  }
-  pw.finish();
-  return new Uint8Array(writer.getBuffer());
 }
 
 function badValue(col: Column, row: number, v: unknown, want: string): never {
@@ -281,7 +215,7 @@ function badValue(col: Column, row: number, v: unknown, want: string): never {
 }
 
 /** Row values of one column -> what hyparquet-writer takes for its Parquet type. */
-function columnFromRows(col: Column, rows: readonly Row[]): ColumnData {
+function columnFromRows(col: Column, rows: readonly Row[]): unknown[] {
   const n = rows.length;
   const out: unknown[] = new Array(n);
   const name = col.name;
@@ -326,23 +260,21 @@ export function encodeParquet(columns: readonly Column[], input: LakeRowsInput, 
   }
   checkOffsets(input.offsets);
   const changelog = input.changeTypes !== undefined;
-  const data: ColumnData[] = columns.map((c) => columnFromRows(c, input.rows));
-  data.push(new Int32Array(n).fill(input.bucket));
-  data.push(BigInt64Array.from(input.offsets));
-  const ts = new Array<number>(n);
+  const sources: LeafSource[] = columns.map((c) => ({ values: sliceOf(columnFromRows(c, input.rows)) }));
+  const ts = new BigInt64Array(n);
   for (let i = 0; i < n; i++) {
     const t = input.timestamps[i]!;
     if (!Number.isSafeInteger(t)) fail('INVALID_PARAMETER', `timestamps[${i}] must be epoch ms, got ${t}`);
-    ts[i] = t;
+    ts[i] = BigInt(t);
   }
-  data.push(ts);
+  sources.push({ plain: new Int32Array(n).fill(input.bucket) }, { plain: BigInt64Array.from(input.offsets) }, { plain: ts });
   if (changelog) {
     for (let i = 0; i < n; i++) {
       if (!(CHANGE_TYPES as readonly string[]).includes(input.changeTypes![i]!)) fail('INVALID_PARAMETER', `changeTypes[${i}] is not a change type: ${JSON.stringify(input.changeTypes![i])}`);
     }
-    data.push([...input.changeTypes!]);
+    sources.push({ values: sliceOf([...input.changeTypes!]) });
   }
-  return writeFile(columns, lakeParquetSchema(columns, changelog), data.map(sliceOf), n, input.bucket, input.offsets[0], input.offsets[n - 1], opts);
+  return writeFile(columns, lakeParquetSchema(columns, changelog), sources, n, input.bucket, input.offsets[0], input.offsets[n - 1], opts);
 }
 
 // -- Arrow input --------------------------------------------------------------------------------
@@ -403,27 +335,54 @@ function arrowTypeMatches(type: ColumnType, t: A.DataType): boolean {
   }
 }
 
+/** Most bytes of one string or binary column in one file: its offsets are int32. */
+const BYTE_ARRAY_COLUMN_BYTES_MAX = 0x7fffffff;
+
 /**
- * A string or binary column as views into the Arrow value buffers: the UTF-8 bytes go to the writer
- * as they are (no decode/encode round trip), and statistics compare bytes, the order Parquet defines
- * for BYTE_ARRAY. Views are made per row group (see ColumnSlicer).
+ * A string or binary column (all batches) as one byte buffer plus offsets: the UTF-8 bytes go to the
+ * file as they are (no decode/encode round trip), and statistics compare bytes, the order Parquet
+ * defines for BYTE_ARRAY. Null rows get no bytes.
  */
-function byteArraySlicer(chunks: A.Data[]): ColumnSlicer {
-  return (start, end) => {
-    const out: (Uint8Array | null)[] = new Array(end - start);
-    let at = 0;
-    let base = 0;
-    for (const d of chunks) {
-      const from = Math.max(start - base, 0);
-      const to = Math.min(end - base, d.length);
-      base += d.length;
-      if (from >= to) continue;
-      const offsets = d.valueOffsets as Int32Array;
-      const bytes = d.values as Uint8Array;
-      for (let i = from; i < to; i++) out[at++] = isValid(d, i) ? bytes.subarray(offsets[i]!, offsets[i + 1]!) : null;
+function byteArrayColumn(chunks: A.Data[]): ByteArrayColumn {
+  let rows = 0;
+  let size = 0;
+  for (const d of chunks) {
+    const o = d.valueOffsets as Int32Array;
+    rows += d.length;
+    size += o[d.length]! - o[0]!;
+  }
+  if (size > BYTE_ARRAY_COLUMN_BYTES_MAX) fail('INVALID_PARAMETER', `one lake file holds at most ${BYTE_ARRAY_COLUMN_BYTES_MAX} bytes of a string or binary column, got ${size}: lower table.datalake.file-size`);
+  const offsets = new Int32Array(rows + 1);
+  const bytes = new Uint8Array(size);
+  const valid = hasNulls(chunks) ? new Uint8Array(rows) : null;
+  let row = 0;
+  for (const d of chunks) {
+    const o = d.valueOffsets as Int32Array;
+    const values = d.values as Uint8Array;
+    let at = offsets[row]!;
+    if (d.nullCount === 0) {
+      // Null-free: one copy of the chunk's bytes, offsets shifted.
+      bytes.set(values.subarray(o[0]!, o[d.length]!), at);
+      const shift = at - o[0]!;
+      for (let i = 1; i <= d.length; i++) offsets[row + i] = o[i]! + shift;
+      if (valid) valid.fill(1, row, row + d.length);
+    } else {
+      for (let i = 0; i < d.length; i++) {
+        const present = isValid(d, i);
+        if (present) bytes.set(values.subarray(o[i]!, o[i + 1]!), at);
+        if (present) at += o[i + 1]! - o[i]!;
+        offsets[row + i + 1] = at;
+        valid![row + i] = present ? 1 : 0;
+      }
     }
-    return out;
-  };
+    row += d.length;
+  }
+  return { offsets, bytes, valid };
+}
+
+/** A table column from buffers: PLAIN, unless a sample says a dictionary may pay. */
+function tableColumnSource(data: PlainData): LeafSource {
+  return dictionaryMayWin(data) ? { values: valuesOf(data) } : { plain: data };
 }
 
 /** Columns with nulls (or booleans): one JS value or null per row. */
@@ -445,21 +404,21 @@ function valuesFromArrow(col: Column, chunks: A.Data[]): unknown[] {
   return out;
 }
 
-/** One Arrow column (all batches) -> hyparquet-writer column data, without going through rows. */
-function columnFromArrow(col: Column, chunks: A.Data[]): ColumnSlicer {
+/** One Arrow column (all batches) -> a leaf source, without going through rows. */
+function columnFromArrow(col: Column, chunks: A.Data[]): LeafSource {
   for (const d of chunks) {
     if (!arrowTypeMatches(col.type, d.type)) fail('SCHEMA_MISMATCH', `column '${col.name}' must be ${col.type}, the Arrow batch has ${d.type}`);
   }
   const nulls = hasNulls(chunks);
   if (nulls && !col.nullable) fail('NULL_IN_NON_NULLABLE', `column '${col.name}' is not nullable but the batches hold nulls`);
-  if (col.type === 'string' || col.type === 'binary') return byteArraySlicer(chunks);
-  if (nulls || col.type === 'boolean') return sliceOf(valuesFromArrow(col, chunks));
+  if (col.type === 'string' || col.type === 'binary') return tableColumnSource(byteArrayColumn(chunks));
+  if (nulls || col.type === 'boolean') return { values: sliceOf(valuesFromArrow(col, chunks)) };
   // Null-free fixed width: the Arrow value buffers, concatenated (int8/int16 widen to int32).
   switch (col.type) {
-    case 'int8': case 'int16': case 'int32': case 'date': return sliceOf(concatValues(chunks, (n) => new Int32Array(n)));
-    case 'int64': case 'timestamp': return int64Slicer(concatValues(chunks, (n) => new BigInt64Array(n)));
-    case 'float64': return sliceOf(concatValues(chunks, (n) => new Float64Array(n)));
-    case 'float32': return sliceOf(concatValues(chunks, (n) => new Float32Array(n)));
+    case 'int8': case 'int16': case 'int32': case 'date': return tableColumnSource(concatValues(chunks, (n) => new Int32Array(n)));
+    case 'int64': case 'timestamp': return tableColumnSource(concatValues(chunks, (n) => new BigInt64Array(n)));
+    case 'float64': return tableColumnSource(concatValues(chunks, (n) => new Float64Array(n)));
+    case 'float32': return tableColumnSource(concatValues(chunks, (n) => new Float32Array(n)));
   }
 }
 
@@ -482,19 +441,17 @@ export function encodeParquetFromArrow(columns: readonly Column[], batches: read
   const offsets = concatValues(offsetChunks, (n) => new BigInt64Array(n));
   checkOffsets(offsets);
   const n = offsets.length;
-  const slicers: ColumnSlicer[] = columns.map((c) => {
+  const sources: LeafSource[] = columns.map((c) => {
     const chunks = dataChunks(batches, c.name);
     if (chunks) return columnFromArrow(c, chunks);
     if (!c.nullable) fail('NULL_IN_NON_NULLABLE', `column '${c.name}' is not nullable but the batches do not carry it`);
-    return sliceOf(new Array<null>(n).fill(null));
+    return { values: sliceOf(new Array<null>(n).fill(null)) };
   });
-  slicers.push(
-    sliceOf(new Int32Array(n).fill(opts.bucket)),
-    int64Slicer(offsets),
-    int64Slicer(concatValues(tsChunks, (k) => new BigInt64Array(k))),
-  );
-  if (changelog) slicers.push(sliceOf(changeTypesFromArrow(ctChunks!, n)));
-  return writeFile(columns, lakeParquetSchema(columns, changelog), slicers, n, opts.bucket, offsets[0], offsets[n - 1], opts);
+  // System columns are always PLAIN: `__offset` never repeats, while `__bucket` is one value and
+  // `__timestamp` one per stored batch, runs that the page compression squeezes to a few bytes.
+  sources.push({ plain: new Int32Array(n).fill(opts.bucket) }, { plain: offsets }, { plain: concatValues(tsChunks, (k) => new BigInt64Array(k)) });
+  if (changelog) sources.push({ values: sliceOf(changeTypesFromArrow(ctChunks!, n)) });
+  return writeFile(columns, lakeParquetSchema(columns, changelog), sources, n, opts.bucket, offsets[0], offsets[n - 1], opts);
 }
 
 /** `_change_type` as the stored int8 code or as utf8 text -> one change type string per row. */
