@@ -1,5 +1,5 @@
 /**
- * Writing a lake file's row groups: PLAIN column chunks straight from column buffers, and
+ * Writing a lake file's row groups: column chunks straight from column buffers, and
  * hyparquet-writer's own column writer where a dictionary may pay.
  *
  * hyparquet-writer takes one JS value per row (a bigint per int64, a Uint8Array per string) and
@@ -7,12 +7,17 @@
  * that per-value work and its garbage was most of the cost of a lake file. Here a column chunk of
  * a flat column is written from typed arrays and Arrow-style byte-array buffers instead:
  *
- *   fixed width (INT32, INT64, FLOAT, DOUBLE, no nulls)  the little-endian value bytes as they are
- *   BYTE_ARRAY (nulls allowed)                          [u32 length][bytes] per non-null value
+ *   fixed width (INT32, INT64, FLOAT, DOUBLE, no nulls)  PLAIN: the little-endian value bytes as
+ *                                                       they are
+ *   BYTE_ARRAY (nulls allowed)                          DELTA_LENGTH_BYTE_ARRAY: the lengths delta
+ *                                                       packed, then the bytes in one copy
  *
- * Pages are DATA_PAGE_V2 exactly as hyparquet-writer writes them (its own `writePageHeader` and
- * RLE level encoder, definition levels uncompressed before the compressed values), split near
- * `pageBytes` of values, with an offset index when a chunk has more than one page.
+ * (DELTA_LENGTH_BYTE_ARRAY is the spec's recommended byte-array encoding for v2 pages; DuckDB,
+ * Spark, Trino, Arrow and hyparquet read it, and it is smaller than PLAIN's length per value.)
+ *
+ * Pages are DATA_PAGE_V2 exactly as hyparquet-writer writes them (its own `writePageHeader`, RLE
+ * level and delta encoders; definition levels uncompressed before the compressed values), split
+ * near `pageBytes` of values, with an offset index when a chunk has more than one page.
  *
  * Columns that may repeat (a sample of rows is mostly duplicates), booleans, and fixed-width
  * columns with nulls go through hyparquet-writer's `writeColumn`, which tries a dictionary and
@@ -33,7 +38,7 @@ type SchemaElement = ParquetWriter['schema'][number];
 type RowGroup = ParquetWriter['row_groups'][number];
 type ColumnChunk = RowGroup['columns'][number];
 type Statistics = NonNullable<NonNullable<ColumnChunk['meta_data']>['statistics']>;
-type CompressionCodec = ParquetWriter['codec'];
+type Codec = 'ZSTD' | 'SNAPPY';
 type KeyValue = NonNullable<ParquetWriter['kvMetadata']>[number];
 type OffsetIndex = NonNullable<ReturnType<typeof writeColumn>['offsetIndex']>;
 
@@ -47,22 +52,25 @@ export interface ByteArrayColumn {
   readonly valid: Uint8Array | null;
 }
 
-export type PlainData = FixedArray | ByteArrayColumn;
+export type BufferData = FixedArray | ByteArrayColumn;
 
-export interface PlainChunkOptions {
-  readonly codec: CompressionCodec;
+interface ChunkOptions {
+  readonly codec: Codec;
   readonly compress: (bytes: Uint8Array) => Uint8Array;
   /** Target uncompressed bytes of values per page. */
   readonly pageBytes: number;
+  /** Scratch writers reused by every page of the file: definition levels, byte-array values. */
+  readonly levelWriter: ByteWriter;
+  readonly pageWriter: ByteWriter;
 }
 
 /** Values of one column for rows [start, end), made per row group so per-value objects die young. */
 export type ColumnSlicer = (start: number, end: number) => ColumnData;
 
-/** How one leaf column reaches the file: from buffers (PLAIN here) or as values (hyparquet-writer). */
-export type LeafSource = { readonly plain: PlainData } | { readonly values: ColumnSlicer };
+/** How one leaf column reaches the file: from buffers (written here) or as values (hyparquet-writer). */
+export type LeafSource = { readonly buffers: BufferData } | { readonly values: ColumnSlicer };
 
-export interface WrittenChunk {
+interface WrittenChunk {
   chunk: ColumnChunk;
   offsetIndex?: OffsetIndex;
 }
@@ -70,12 +78,12 @@ export interface WrittenChunk {
 // Fixed-width pages are the typed arrays' own bytes, which PLAIN defines as little-endian.
 if (endianness() !== 'LE') throw new Error('lakestream writes Parquet from memory as little-endian and needs a little-endian CPU');
 
-function isFixed(data: PlainData): data is FixedArray {
+function isFixed(data: BufferData): data is FixedArray {
   return ArrayBuffer.isView(data);
 }
 
 /** Exclusive row ends of the pages of rows [start, end). */
-function pageEnds(data: PlainData, start: number, end: number, pageBytes: number): number[] {
+function pageEnds(data: BufferData, start: number, end: number, pageBytes: number): number[] {
   const ends: number[] = [];
   if (isFixed(data)) {
     const rowsPerPage = Math.max(1, Math.floor(pageBytes / data.BYTES_PER_ELEMENT));
@@ -84,6 +92,7 @@ function pageEnds(data: PlainData, start: number, end: number, pageBytes: number
     let pageStart = data.offsets[start]!;
     let rows = 0;
     for (let i = start; i < end; i++, rows++) {
+      // Counting 4 bytes a length (the most a packed length takes) keeps pages below the target.
       const size = data.offsets[i + 1]! - pageStart + 4 * rows;
       if (size >= pageBytes && rows > 0) {
         ends.push(i);
@@ -124,12 +133,13 @@ interface Page {
   readonly rows: number;
   readonly nulls: number;
   readonly encoding: 'PLAIN' | 'DELTA_LENGTH_BYTE_ARRAY';
-  /** Views into the chunk's reused writers (or the column buffer): valid until the next page is made. */
+  /** Views into the scratch writers (or the column buffer): valid until the next page is made. */
   readonly levels: Uint8Array;
   readonly values: Uint8Array;
 }
 
-function makePage(data: PlainData, optional: boolean, levelWriter: ByteWriter, pageWriter: ByteWriter, start: number, end: number): Page {
+function makePage(data: BufferData, optional: boolean, opts: ChunkOptions, start: number, end: number): Page {
+  const { levelWriter, pageWriter } = opts;
   const values = isFixed(data) ? fixedValues(data, start, end) : deltaLengthByteArrays(data, start, end, pageWriter);
   const valid = isFixed(data) ? null : data.valid;
   let nulls = 0;
@@ -142,8 +152,8 @@ function makePage(data: PlainData, optional: boolean, levelWriter: ByteWriter, p
 }
 
 /** Appends one page; returns its uncompressed size with the header, as column metadata counts it. */
-function writePage(writer: ByteWriter, page: Page, opts: PlainChunkOptions): number {
-  const compressed = opts.codec === 'UNCOMPRESSED' ? page.values : opts.compress(page.values);
+function writePage(writer: ByteWriter, page: Page, opts: ChunkOptions): number {
+  const compressed = opts.compress(page.values);
   const headerStart = writer.offset;
   writePageHeader(writer, {
     type: 'DATA_PAGE_V2',
@@ -156,7 +166,7 @@ function writePage(writer: ByteWriter, page: Page, opts: PlainChunkOptions): num
       encoding: page.encoding,
       definition_levels_byte_length: page.levels.length,
       repetition_levels_byte_length: 0,
-      is_compressed: opts.codec !== 'UNCOMPRESSED',
+      is_compressed: true,
     },
   });
   const headerBytes = writer.offset - headerStart;
@@ -165,18 +175,16 @@ function writePage(writer: ByteWriter, page: Page, opts: PlainChunkOptions): num
   return headerBytes + page.levels.length + page.values.length;
 }
 
-/** Writes rows [start, end) of a flat column as one PLAIN column chunk at the writer's position. */
-function writePlainChunk(writer: ByteWriter, leaf: SchemaElement, data: PlainData, start: number, end: number, opts: PlainChunkOptions): WrittenChunk {
+/** Writes rows [start, end) of a flat column as one column chunk at the writer's position. */
+function writeBufferChunk(writer: ByteWriter, leaf: SchemaElement, data: BufferData, start: number, end: number, opts: ChunkOptions): WrittenChunk {
   const chunkStart = writer.offset;
   const optional = leaf.repetition_type === 'OPTIONAL';
-  const levelWriter = new ByteWriter(1024);
-  const pageWriter = new ByteWriter(isFixed(data) ? 0 : opts.pageBytes + 64 * 1024);
   const locations: OffsetIndex['page_locations'] = [];
   let uncompressed = 0;
   let pageStart = start;
   for (const pageEnd of pageEnds(data, start, end, opts.pageBytes)) {
     const offset = writer.offset;
-    uncompressed += writePage(writer, makePage(data, optional, levelWriter, pageWriter, pageStart, pageEnd), opts);
+    uncompressed += writePage(writer, makePage(data, optional, opts, pageStart, pageEnd), opts);
     locations.push({ offset: BigInt(offset), compressed_page_size: writer.offset - offset, first_row_index: BigInt(pageStart - start) });
     pageStart = pageEnd;
   }
@@ -196,7 +204,7 @@ function writePlainChunk(writer: ByteWriter, leaf: SchemaElement, data: PlainDat
   return locations.length > 1 ? { chunk, offsetIndex: { page_locations: locations } } : { chunk };
 }
 
-// -- Dictionary or PLAIN ------------------------------------------------------------------------
+// -- Dictionary or buffers ------------------------------------------------------------------------
 
 const DICTIONARY_SAMPLE_ROWS = 1000;
 /**
@@ -206,12 +214,12 @@ const DICTIONARY_SAMPLE_ROWS = 1000;
  */
 const DICTIONARY_SAMPLE_RATIO_MAX = 0.5;
 
-function rowCount(data: PlainData): number {
+function rowCount(data: BufferData): number {
   return isFixed(data) ? data.length : data.offsets.length - 1;
 }
 
 /** A number standing for value i (equal values, equal keys; rare collisions only raise the odds of trying). */
-function sampleKey(data: PlainData, i: number): number {
+function sampleKey(data: BufferData, i: number): number {
   if (data instanceof BigInt64Array) {
     const words = new Int32Array(data.buffer, data.byteOffset + i * 8, 2);
     return words[1]! * 4294967296 + (words[0]! >>> 0);
@@ -224,7 +232,7 @@ function sampleKey(data: PlainData, i: number): number {
 }
 
 /** True when a sample of rows says the column repeats enough for a dictionary to pay. */
-export function dictionaryMayWin(data: PlainData): boolean {
+export function dictionaryMayWin(data: BufferData): boolean {
   const n = rowCount(data);
   const samples = Math.min(n, DICTIONARY_SAMPLE_ROWS);
   const seen = new Set<number>();
@@ -273,7 +281,7 @@ function byteArrayViews(col: ByteArrayColumn): ColumnSlicer {
 }
 
 /** The same column as values for hyparquet-writer. */
-export function valuesOf(data: PlainData): ColumnSlicer {
+export function valuesOf(data: BufferData): ColumnSlicer {
   if (data instanceof BigInt64Array) return int64Values(data);
   if (isFixed(data)) return (start, end) => data.subarray(start, end);
   return byteArrayViews(data);
@@ -288,7 +296,7 @@ type ColumnEncoder = Parameters<typeof writeColumn>[0]['column'];
 type PageData = Parameters<typeof writeColumn>[0]['pageData'];
 
 export interface LakeFileOptions {
-  readonly codec: 'ZSTD' | 'SNAPPY';
+  readonly codec: Codec;
   readonly compressors: ConstructorParameters<typeof ParquetWriter>[0]['compressors'];
   readonly rowGroupRows: number;
   readonly kvMetadata: readonly KeyValue[];
@@ -307,13 +315,21 @@ function flatPageData(leaf: SchemaElement, values: ColumnData): PageData {
   return { values, definitionLevels, repetitionLevels: [], maxDefinitionLevel: 1 };
 }
 
-function writeLeaf(pw: ParquetWriter, writer: ByteWriter, leaf: SchemaElement, source: LeafSource, start: number, end: number): ColumnChunk {
+/** The file being written: hyparquet-writer's ParquetWriter (header, footer) and its output. */
+interface FileWriter {
+  readonly pw: ParquetWriter;
+  readonly writer: ByteWriter;
+  readonly chunkOptions: ChunkOptions;
+}
+
+function writeLeaf(file: FileWriter, leaf: SchemaElement, source: LeafSource, start: number, end: number): ColumnChunk {
+  const { pw, writer } = file;
   const floating = leaf.type === 'FLOAT' || leaf.type === 'DOUBLE';
   let written: WrittenChunk;
   let statistics;
-  if ('plain' in source) {
-    written = writePlainChunk(writer, leaf, source.plain, start, end, { codec: pw.codec, compress: pw.compressors[pw.codec]!, pageBytes: PAGE_BYTES });
-    statistics = columnStatistics(source.plain, start, end, floating);
+  if ('buffers' in source) {
+    written = writeBufferChunk(writer, leaf, source.buffers, start, end, file.chunkOptions);
+    statistics = columnStatistics(source.buffers, start, end, floating);
   } else {
     const values = source.values(start, end);
     written = writeColumn({ writer, column: encoderOf(pw, leaf), pageData: flatPageData(leaf, values) });
@@ -325,22 +341,22 @@ function writeLeaf(pw: ParquetWriter, writer: ByteWriter, leaf: SchemaElement, s
 }
 
 /** Appends rows [start, end) as one row group, registered with the writer for its footer. */
-function writeGroup(pw: ParquetWriter, writer: ByteWriter, leaves: readonly SchemaElement[], sources: readonly LeafSource[], start: number, end: number): void {
-  const groupStart = writer.offset;
-  const columns = leaves.map((leaf, j) => writeLeaf(pw, writer, leaf, sources[j]!, start, end));
+function writeGroup(file: FileWriter, leaves: readonly SchemaElement[], sources: readonly LeafSource[], start: number, end: number): void {
+  const groupStart = file.writer.offset;
+  const columns = leaves.map((leaf, j) => writeLeaf(file, leaf, sources[j]!, start, end));
   let uncompressed = 0n;
   for (const c of columns) uncompressed += c.meta_data!.total_uncompressed_size;
   const rows = BigInt(end - start);
-  pw.row_groups.push({ columns, total_byte_size: uncompressed, num_rows: rows, total_compressed_size: BigInt(writer.offset - groupStart) });
-  pw.num_rows += rows;
+  file.pw.row_groups.push({ columns, total_byte_size: uncompressed, num_rows: rows, total_compressed_size: BigInt(file.writer.offset - groupStart) });
+  file.pw.num_rows += rows;
 }
 
 /** Uncompressed value bytes of the buffer-backed columns: where the output buffer starts. */
 function sizeHint(sources: readonly LeafSource[], rows: number): number {
   let bytes = 64 * 1024;
   for (const s of sources) {
-    if (!('plain' in s)) bytes += rows * 8;
-    else bytes += isFixed(s.plain) ? s.plain.byteLength : s.plain.bytes.length;
+    if (!('buffers' in s)) bytes += rows * 8;
+    else bytes += isFixed(s.buffers) ? s.buffers.byteLength : s.buffers.bytes.length;
   }
   return bytes;
 }
@@ -352,7 +368,15 @@ export function writeLakeFile(lakeSchema: LakeSchemaElement[], sources: readonly
   // Compressed output is smaller than the values; half of them avoids most regrowth copies.
   const writer = new ByteWriter(Math.min(Math.ceil(sizeHint(sources, rows) / 2), 256 * 1024 * 1024));
   const pw = new ParquetWriter({ writer, schema, codec: opts.codec, compressors: opts.compressors, createdBy: 'lakestream', kvMetadata: [...opts.kvMetadata] });
-  for (let start = 0; start < rows; start += opts.rowGroupRows) writeGroup(pw, writer, leaves, sources, start, Math.min(rows, start + opts.rowGroupRows));
+  const chunkOptions: ChunkOptions = {
+    codec: opts.codec, compress: pw.compressors[opts.codec]!, pageBytes: PAGE_BYTES,
+    levelWriter: new ByteWriter(16 * 1024), pageWriter: new ByteWriter(PAGE_BYTES + 64 * 1024),
+  };
+  const file: FileWriter = { pw, writer, chunkOptions };
+  for (let start = 0; start < rows; start += opts.rowGroupRows) writeGroup(file, leaves, sources, start, Math.min(rows, start + opts.rowGroupRows));
   pw.finish();
-  return new Uint8Array(writer.getBuffer());
+  // Hand out the writer's buffer itself when it is mostly used: copying a file costs as much as
+  // writing one of its columns.
+  const used = writer.getBytes();
+  return used.length * 4 >= writer.buffer.byteLength * 3 ? used : used.slice();
 }

@@ -44,7 +44,7 @@ import zstd from 'zstd-napi';
 import { fail, LakestreamError } from '../common/errors.js';
 import type { Column, ColumnType } from '../common/schema.js';
 import { COLUMN_TYPES } from '../common/schema.js';
-import { dictionaryMayWin, valuesOf, writeLakeFile, type ByteArrayColumn, type ColumnSlicer, type LeafSource, type PlainData } from './parquet-write.js';
+import { dictionaryMayWin, valuesOf, writeLakeFile, type ByteArrayColumn, type ColumnSlicer, type LeafSource, type BufferData } from './parquet-write.js';
 import type { ChangeType, Row, Value } from '../common/values.js';
 import { CHANGE_TYPES } from '../common/values.js';
 
@@ -186,6 +186,7 @@ function checkOffsets(offsets: BigInt64Array | readonly bigint[]): void {
   if (offsets.length > 0 && (offsets[0]! < 0n)) fail('INVALID_PARAMETER', `offsets must be non-negative, got ${offsets[0]}`);
 }
 
+/** Rows [start, end) of a column held as one JS value per row (written by hyparquet-writer). */
 function sliceOf(data: unknown[]): ColumnSlicer {
   return (start, end) => data.slice(start, end);
 }
@@ -267,7 +268,7 @@ export function encodeParquet(columns: readonly Column[], input: LakeRowsInput, 
     if (!Number.isSafeInteger(t)) fail('INVALID_PARAMETER', `timestamps[${i}] must be epoch ms, got ${t}`);
     ts[i] = BigInt(t);
   }
-  sources.push({ plain: new Int32Array(n).fill(input.bucket) }, { plain: BigInt64Array.from(input.offsets) }, { plain: ts });
+  sources.push({ buffers: new Int32Array(n).fill(input.bucket) }, { buffers: BigInt64Array.from(input.offsets) }, { buffers: ts });
   if (changelog) {
     for (let i = 0; i < n; i++) {
       if (!(CHANGE_TYPES as readonly string[]).includes(input.changeTypes![i]!)) fail('INVALID_PARAMETER', `changeTypes[${i}] is not a change type: ${JSON.stringify(input.changeTypes![i])}`);
@@ -380,9 +381,9 @@ function byteArrayColumn(chunks: A.Data[]): ByteArrayColumn {
   return { offsets, bytes, valid };
 }
 
-/** A table column from buffers: PLAIN, unless a sample says a dictionary may pay. */
-function tableColumnSource(data: PlainData): LeafSource {
-  return dictionaryMayWin(data) ? { values: valuesOf(data) } : { plain: data };
+/** A table column from buffers, unless a sample says a dictionary may pay. */
+function tableColumnSource(data: BufferData): LeafSource {
+  return dictionaryMayWin(data) ? { values: valuesOf(data) } : { buffers: data };
 }
 
 /** Columns with nulls (or booleans): one JS value or null per row. */
@@ -449,7 +450,7 @@ export function encodeParquetFromArrow(columns: readonly Column[], batches: read
   });
   // System columns are always PLAIN: `__offset` never repeats, while `__bucket` is one value and
   // `__timestamp` one per stored batch, runs that the page compression squeezes to a few bytes.
-  sources.push({ plain: new Int32Array(n).fill(opts.bucket) }, { plain: offsets }, { plain: concatValues(tsChunks, (k) => new BigInt64Array(k)) });
+  sources.push({ buffers: new Int32Array(n).fill(opts.bucket) }, { buffers: offsets }, { buffers: concatValues(tsChunks, (k) => new BigInt64Array(k)) });
   if (changelog) sources.push({ values: sliceOf(changeTypesFromArrow(ctChunks!, n)) });
   return writeFile(columns, lakeParquetSchema(columns, changelog), sources, n, opts.bucket, offsets[0], offsets[n - 1], opts);
 }
