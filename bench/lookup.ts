@@ -1,16 +1,20 @@
 /**
  * lookup: point lookups on a primary-key table of ~100-byte rows (300,000 keys loaded first).
  *
- *   - batched: POST .../lookup with 1,000 random keys per request (JSON in, JSON out), 4 in flight;
+ *   - batched: POST .../lookup with 1,000 random keys per request, 4 in flight;
  *   - single: one key per request at a steady 1,000 requests/s (open loop: each request is due at
  *     its slot, and its latency counts from the slot, so a stall is not hidden), p50/p99.
+ *
+ * Both on the two wires: Arrow keys in and an Arrow record batch out (what the client's Lookuper
+ * speaks; the targets are on it), and JSON keys in, JSON rows out (reported beside it).
  *
  * Peer: Redis `HGET row:<id> r`, pipelined 1,000 per round trip on 4 connections, and single at the
  * same steady rate on one connection.
  */
+import * as A from 'apache-arrow';
 import {
   ARROW, checkReplies, createTable, encodeCommand, machine, makeRows, ok, percentile, pool, request, RespClient, round,
-  ROW_COLUMNS, rowBytes, rowsIpc, shuffled, sleep, startLakestream, startRedis, target, timed,
+  int64Data, ipcOf, ROW_COLUMNS, rowBytes, rowsIpc, shuffled, sleep, startLakestream, startRedis, target, timed,
 } from './lib.js';
 
 const KEYS = 300_000;
@@ -48,6 +52,49 @@ function latencyFigures(sorted: number[]): Record<string, number> {
   return { requests: sorted.length, p50Ms: round(percentile(sorted, 50), 3), p99Ms: round(percentile(sorted, 99), 3), maxMs: round(sorted[sorted.length - 1]!, 3) };
 }
 
+/** How one wire format asks for keys and tells whether every key was found. */
+interface Wire {
+  readonly headers: Record<string, string>;
+  body(ids: number[]): Uint8Array | string;
+  allFound(reply: Buffer): boolean;
+}
+
+const arrowWire: Wire = {
+  headers: { 'content-type': ARROW, accept: ARROW },
+  body: (ids) => ipcOf([new A.Field('id', new A.Int64(), false)], [int64Data(ids)]),
+  allFound: (reply) => {
+    const found = A.tableFromIPC(reply).getChild('__found')!;
+    return [...found].every((f) => f === true);
+  },
+};
+
+const jsonWire: Wire = {
+  headers: { 'content-type': 'application/json' },
+  body: (ids) => JSON.stringify({ keys: ids.map((id) => ({ id })) }),
+  allFound: (reply) => !JSON.parse(reply.toString()).rows.some((x: unknown) => x === null),
+};
+
+interface WireFigures {
+  readonly batched: { seconds: number; keysPerSec: number };
+  readonly single: Record<string, number>;
+}
+
+/** Batched keys/s and single-key latency of one wire format against the loaded table. */
+async function measureWire(url: string, wire: Wire, keyAt: (i: number) => number): Promise<WireFigures> {
+  const batchBodies = Array.from({ length: BATCH_REQUESTS }, (_, r) => wire.body(Array.from({ length: KEYS_PER_REQUEST }, (_, i) => keyAt(r * KEYS_PER_REQUEST + i))));
+  const lookupBatch = async (r: number) => {
+    const reply = await ok(request(url, 'POST', batchBodies[r]!, wire.headers), 'lookup');
+    if (r === 0 && !wire.allFound(reply.body)) throw new Error('a loaded key was not found');
+  };
+  await pool(20, CONCURRENCY, lookupBatch); // warm-up
+  const batchSeconds = await timed(() => pool(BATCH_REQUESTS, CONCURRENCY, lookupBatch));
+  const singleBodies = Array.from({ length: SINGLE_RATE * SINGLE_SECONDS }, (_, i) => wire.body([keyAt(i * 7)]));
+  const lookupOne = async (i: number) => { await ok(request(url, 'POST', singleBodies[i]!, wire.headers), 'lookup'); };
+  await steady(500, SINGLE_RATE, lookupOne); // warm-up
+  const single = latencyFigures(await steady(singleBodies.length, SINGLE_RATE, lookupOne));
+  return { batched: { seconds: round(batchSeconds, 2), keysPerSec: round(BATCH_REQUESTS * KEYS_PER_REQUEST / batchSeconds) }, single };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const order = shuffled(KEYS, 3);
   const loadRows = Array.from({ length: KEYS / LOAD_BATCH_ROWS }, (_, b) => makeRows(order.slice(b * LOAD_BATCH_ROWS, (b + 1) * LOAD_BATCH_ROWS)));
@@ -59,19 +106,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const base = `${server.url}/v1/databases/bench/tables/rows`;
   await pool(loadRows.length, CONCURRENCY, async (b) => { await ok(request(`${base}/upsert`, 'POST', rowsIpc(loadRows[b]!), { 'content-type': ARROW }), 'load'); });
 
-  const batchBodies = Array.from({ length: BATCH_REQUESTS }, (_, r) => JSON.stringify({ keys: Array.from({ length: KEYS_PER_REQUEST }, (_, i) => ({ id: keyAt(r * KEYS_PER_REQUEST + i) })) }));
-  const lookupBatch = async (r: number) => {
-    const reply = await ok(request(`${base}/lookup`, 'POST', batchBodies[r]!, { 'content-type': 'application/json' }), 'lookup');
-    if (r === 0 && JSON.parse(reply.body.toString()).rows.some((x: unknown) => x === null)) throw new Error('a loaded key was not found');
-  };
-  await pool(20, CONCURRENCY, lookupBatch); // warm-up
-  const batchSeconds = await timed(() => pool(BATCH_REQUESTS, CONCURRENCY, lookupBatch));
-  const lsBatchRate = BATCH_REQUESTS * KEYS_PER_REQUEST / batchSeconds;
-
-  const singleBodies = Array.from({ length: SINGLE_RATE * SINGLE_SECONDS }, (_, i) => JSON.stringify({ keys: [{ id: keyAt(i * 7) }] }));
-  const lookupOne = async (i: number) => { await ok(request(`${base}/lookup`, 'POST', singleBodies[i]!, { 'content-type': 'application/json' }), 'lookup'); };
-  await steady(500, SINGLE_RATE, lookupOne); // warm-up
-  const lsSingle = latencyFigures(await steady(singleBodies.length, SINGLE_RATE, lookupOne));
+  const arrow = await measureWire(`${base}/lookup`, arrowWire, keyAt);
+  const json = await measureWire(`${base}/lookup`, jsonWire, keyAt);
   await server.stop();
 
   const redis = await startRedis('everysec');
@@ -88,7 +124,7 @@ export async function run(): Promise<Record<string, unknown>> {
     for (let r = w; r < BATCH_REQUESTS; r += CONCURRENCY) await hgetBatch(w, r);
   })).then(() => undefined));
   const redisBatchRate = BATCH_REQUESTS * KEYS_PER_REQUEST / redisBatchSeconds;
-  const singleCmds = singleBodies.map((_, i) => encodeCommand(['HGET', `row:${keyAt(i * 7)}`, 'r']));
+  const singleCmds = Array.from({ length: SINGLE_RATE * SINGLE_SECONDS }, (_, i) => encodeCommand(['HGET', `row:${keyAt(i * 7)}`, 'r']));
   const hgetOne = async (i: number) => checkReplies(await conns[0]!.pipeline(singleCmds[i]!, 1));
   await steady(500, SINGLE_RATE, hgetOne);
   const redisSingle = latencyFigures(await steady(singleCmds.length, SINGLE_RATE, hgetOne));
@@ -97,13 +133,18 @@ export async function run(): Promise<Record<string, unknown>> {
 
   return {
     bench: 'lookup',
-    setup: { keys: KEYS, keysPerBatchRequest: KEYS_PER_REQUEST, batchRequests: BATCH_REQUESTS, concurrency: CONCURRENCY, singleRatePerSec: SINGLE_RATE, singleSeconds: SINGLE_SECONDS, wire: 'JSON keys in, JSON rows out' },
-    lakestream: { batched: { seconds: round(batchSeconds, 2), keysPerSec: round(lsBatchRate) }, single: lsSingle },
+    setup: { keys: KEYS, keysPerBatchRequest: KEYS_PER_REQUEST, batchRequests: BATCH_REQUESTS, concurrency: CONCURRENCY, singleRatePerSec: SINGLE_RATE, singleSeconds: SINGLE_SECONDS, wires: { arrow: 'Arrow keys in, one Arrow record batch out (the client\'s wire)', json: 'JSON keys in, JSON rows out' } },
+    lakestream: { arrow, json },
     peer: { name: `redis ${redis.version} HGET`, batched: { seconds: round(redisBatchSeconds, 2), keysPerSec: round(redisBatchRate) }, single: redisSingle },
-    ratio: { batchedLakestreamOverRedis: round(lsBatchRate / redisBatchRate, 2), singleP99LakestreamOverRedis: round(lsSingle.p99Ms! / redisSingle.p99Ms!, 2) },
+    ratio: {
+      batchedArrowOverRedis: round(arrow.batched.keysPerSec / redisBatchRate, 2), batchedJsonOverRedis: round(json.batched.keysPerSec / redisBatchRate, 2),
+      singleP99ArrowOverRedis: round(arrow.single.p99Ms! / redisSingle.p99Ms!, 2), singleP99JsonOverRedis: round(json.single.p99Ms! / redisSingle.p99Ms!, 2),
+    },
     targets: [
-      target('batched lookups keys/s', round(lsBatchRate), '>=', 500_000, 'keys/s'),
-      target('single lookup p99 at 1,000 req/s', lsSingle.p99Ms!, '<=', 2, 'ms'),
+      target('batched lookups keys/s (Arrow)', arrow.batched.keysPerSec, '>=', 500_000, 'keys/s'),
+      target('single lookup p99 at 1,000 req/s (Arrow)', arrow.single.p99Ms!, '<=', 2, 'ms'),
+      target('batched lookups keys/s (JSON)', json.batched.keysPerSec, '>=', 500_000, 'keys/s'),
+      target('single lookup p99 at 1,000 req/s (JSON)', json.single.p99Ms!, '<=', 2, 'ms'),
     ],
     machine: machine(),
   };

@@ -104,8 +104,18 @@ export class KvBucket {
   }
 
   private stored(key: Uint8Array): Row | undefined {
-    const bytes = this.db.getBinary(Buffer.from(key.buffer, key.byteOffset, key.byteLength));
+    const bytes = this.readBorrowed(key);
     return bytes === undefined ? undefined : decodeRow(this.shape.columns, bytes);
+  }
+
+  /**
+   * The stored row bytes of `key`, without a copy: lmdb-js's shared read buffer, valid only until
+   * the next read on this thread, so use or copy them at once (decodeRow and the lookup writers copy
+   * what they keep). Reads within one synchronous pass share lmdb-js's read transaction: one snapshot.
+   */
+  readBorrowed(key: Uint8Array): Uint8Array | undefined {
+    // lmdb-js copies a binary key into its key buffer with Uint8Array#set: no Buffer wrapper needed.
+    return this.db.getBinaryFast(key as Buffer);
   }
 
   /** Synchronous: merges the ops against the prewrite buffer and the index; throws before anything changes. */
@@ -192,10 +202,6 @@ export class KvBucket {
       }
       void this.meta.put(this.appliedKey, appliedOffset.toString());
     });
-  }
-
-  lookup(key: Uint8Array): Row | undefined {
-    return this.stored(key);
   }
 
   prefixLookup(prefix: Uint8Array, limit: number): Row[] {

@@ -169,90 +169,168 @@ function corrupt(why: string): never {
   fail('INTERNAL', `corrupt stored row: ${why}`);
 }
 
-export function decodeRow(columns: readonly Column[], bytes: Uint8Array): Row {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = 0;
-  const need = (k: number, what: string): void => {
-    if (k > bytes.length - pos) corrupt(`${what} needs ${k} byte(s) at offset ${pos}, only ${bytes.length - pos} left`);
-  };
-  const readVarint = (what: string): number => {
-    let v = 0;
-    let scale = 1;
-    for (let i = 0; i < VARINT_BYTES_MAX; i++) {
-      need(1, what);
-      const b = bytes[pos++]!;
-      v += (b & 0x7f) * scale;
-      scale *= 128;
-      if ((b & 0x80) === 0) {
-        if (i > 0 && b === 0) corrupt(`overlong varint for ${what}`);
-        return v;
-      }
+function need(bytes: Uint8Array, pos: number, k: number, what: string): void {
+  if (k > bytes.length - pos) corrupt(`${what} needs ${k} byte(s) at offset ${pos}, only ${bytes.length - pos} left`);
+}
+
+/** As `need`, naming the column only when it fails (no string is built per value). */
+function needForColumn(bytes: Uint8Array, pos: number, k: number, column: Column): void {
+  if (k > bytes.length - pos) need(bytes, pos, k, `column '${column.name}'`);
+}
+
+/** A canonical unsigned LEB128 varint at `pos` (its length is then `varintBytes(value)`). */
+function readVarint(bytes: Uint8Array, pos: number, what: string): number {
+  let v = 0;
+  let scale = 1;
+  for (let i = 0; i < VARINT_BYTES_MAX; i++) {
+    need(bytes, pos, 1, what);
+    const b = bytes[pos++]!;
+    v += (b & 0x7f) * scale;
+    scale *= 128;
+    if ((b & 0x80) === 0) {
+      if (i > 0 && b === 0) corrupt(`overlong varint for ${what}`);
+      return v;
     }
-    corrupt(`varint for ${what} is longer than ${VARINT_BYTES_MAX} bytes`);
-  };
-  need(1, 'format version');
-  const version = bytes[pos++]!;
-  if (version !== ROW_FORMAT_VERSION) corrupt(`unknown format version ${version}`);
-  const n = readVarint('column count');
+  }
+  return corrupt(`varint for ${what} is longer than ${VARINT_BYTES_MAX} bytes`);
+}
+
+/**
+ * The little-endian int64 at `pos` as a number when it is a safe integer, else NaN: read as two
+ * 32-bit halves, so no BigInt is made for the common case.
+ */
+export function readSafeInt64(bytes: Uint8Array, pos: number): number {
+  const lo = (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0;
+  const hi = bytes[pos + 4]! | (bytes[pos + 5]! << 8) | (bytes[pos + 6]! << 16) | (bytes[pos + 7]! << 24);
+  // |hi| < 2^21 keeps hi * 2^32 + lo exact; the one exact value outside the safe range is -2^53.
+  if (hi < -0x200000 || hi >= 0x200000) return NaN;
+  const v = hi * 0x100000000 + lo;
+  return Number.isSafeInteger(v) ? v : NaN;
+}
+
+/** What `locateRowValues` checks per column, as numbers so the per-row loop does no string compares. */
+const CHECK_NONE = 0;
+const CHECK_BOOLEAN = 1;
+const CHECK_TIME = 2;
+
+export interface RowShape {
+  readonly columns: readonly Column[];
+  /** Per column: the payload size of a fixed-width type, 0 for string and binary (varint length). */
+  readonly fixedBytes: Uint8Array;
+  readonly check: Uint8Array;
+}
+
+const SHAPES = new WeakMap<readonly Column[], RowShape>();
+
+/** The shape of a table's rows, built once per columns array (a table keeps its array). */
+export function rowShape(columns: readonly Column[]): RowShape {
+  let shape = SHAPES.get(columns);
+  if (!shape) {
+    const variable = (c: Column) => c.type === 'string' || c.type === 'binary';
+    shape = {
+      columns,
+      fixedBytes: Uint8Array.from(columns, (c) => (variable(c) ? 0 : FIXED_BYTES[c.type as keyof typeof FIXED_BYTES])),
+      check: Uint8Array.from(columns, (c) => (c.type === 'boolean' ? CHECK_BOOLEAN : c.type === 'date' || c.type === 'timestamp' ? CHECK_TIME : CHECK_NONE)),
+    };
+    SHAPES.set(columns, shape);
+  }
+  return shape;
+}
+
+/** A varint at `pos`, the one-byte case (nearly every length) inline. */
+function varintAt(bytes: Uint8Array, pos: number, what: string): number {
+  const b = bytes[pos];
+  return b !== undefined && b < 0x80 ? b : readVarint(bytes, pos, what);
+}
+
+/**
+ * Where each column's payload lies in a stored row, checked as strictly as `decodeRow` (version,
+ * column count, null bitmap, nullability, every length, boolean bytes, date/timestamp range, nothing
+ * trailing) but without building values, so a reader can copy payload bytes straight out of a
+ * borrowed LMDB buffer. `at[i]` is the offset of column i's payload, or -1 when it is null; `len[i]`
+ * its length (for strings and binary, after the varint). UTF-8 is not checked here: `decodeRow`
+ * checks each string as it decodes it, and the lookup writers check all their strings in one pass.
+ */
+export function locateRowValues(shape: RowShape, bytes: Uint8Array, at: Int32Array, len: Int32Array): void {
+  const columns = shape.columns;
+  need(bytes, 0, 1, 'format version');
+  if (bytes[0] !== ROW_FORMAT_VERSION) corrupt(`unknown format version ${bytes[0]}`);
+  const n = varintAt(bytes, 1, 'column count');
+  let pos = 1 + varintBytes(n);
   if (n !== columns.length) corrupt(`it has ${n} columns, the table has ${columns.length}`);
-  const bitmapBytes = Math.ceil(n / 8);
-  need(bitmapBytes, 'null bitmap');
+  const bitmapBytes = (n + 7) >> 3;
+  need(bytes, pos, bitmapBytes, 'null bitmap');
   const bitmapAt = pos;
   pos += bitmapBytes;
   if (n % 8 !== 0 && (bytes[bitmapAt + bitmapBytes - 1]! >> (n % 8)) !== 0) corrupt('unused null-bitmap bits are set');
-  const row: Row = {};
   for (let i = 0; i < n; i++) {
-    const column = columns[i]!;
     if ((bytes[bitmapAt + (i >> 3)]! >> (i & 7)) & 1) {
-      if (!column.nullable) corrupt(`column '${column.name}' is null but not nullable`);
-      row[column.name] = null;
+      if (!columns[i]!.nullable) corrupt(`column '${columns[i]!.name}' is null but not nullable`);
+      at[i] = -1;
+      len[i] = 0;
       continue;
     }
-    const what = `column '${column.name}'`;
-    let value: Value;
-    switch (column.type) {
-      case 'boolean': {
-        need(1, what);
-        const b = bytes[pos]!;
-        if (b > 1) corrupt(`${what}: boolean byte ${b}`);
-        value = b === 1;
-        break;
-      }
-      case 'int8': need(1, what); value = view.getInt8(pos); break;
-      case 'int16': need(2, what); value = view.getInt16(pos, true); break;
-      case 'int32': need(4, what); value = view.getInt32(pos, true); break;
-      case 'float32': need(4, what); value = view.getFloat32(pos, true); break;
-      case 'float64': need(8, what); value = view.getFloat64(pos, true); break;
-      case 'int64': need(8, what); value = view.getBigInt64(pos, true); break;
-      case 'date':
-      case 'timestamp': {
-        need(8, what);
-        const ms = view.getBigInt64(pos, true);
-        if (ms < BigInt(Number.MIN_SAFE_INTEGER) || ms > BigInt(Number.MAX_SAFE_INTEGER)) corrupt(`${what}: ${ms} ms is out of range`);
-        value = Number(ms);
-        break;
-      }
-      case 'string':
-      case 'binary': {
-        const length = readVarint(what);
-        need(length, what);
-        const raw = bytes.subarray(pos, pos + length);
-        pos += length;
-        // A copy as a plain Uint8Array: Buffer#slice would alias the (possibly borrowed) input.
-        if (column.type === 'binary') row[column.name] = new Uint8Array(raw);
-        else {
-          try {
-            row[column.name] = utf8Decoder.decode(raw);
-          } catch {
-            corrupt(`${what}: invalid UTF-8`);
-          }
-        }
-        continue;
-      }
-    }
-    row[column.name] = value;
-    pos += FIXED_BYTES[column.type];
+    let size = shape.fixedBytes[i]!;
+    if (size === 0) {
+      size = varintAt(bytes, pos, `column '${columns[i]!.name}'`);
+      pos += varintBytes(size);
+    } else if (shape.check[i] !== CHECK_NONE) checkFixed(shape, i, bytes, pos);
+    needForColumn(bytes, pos, size, columns[i]!);
+    at[i] = pos;
+    len[i] = size;
+    pos += size;
   }
   if (pos !== bytes.length) corrupt(`${bytes.length - pos} trailing byte(s)`);
+}
+
+function checkFixed(shape: RowShape, i: number, bytes: Uint8Array, pos: number): void {
+  const column = shape.columns[i]!;
+  needForColumn(bytes, pos, shape.fixedBytes[i]!, column);
+  if (shape.check[i] === CHECK_BOOLEAN && bytes[pos]! > 1) corrupt(`column '${column.name}': boolean byte ${bytes[pos]}`);
+  if (shape.check[i] === CHECK_TIME && Number.isNaN(readSafeInt64(bytes, pos))) {
+    corrupt(`column '${column.name}': ${Buffer.from(bytes.buffer, bytes.byteOffset + pos, 8).readBigInt64LE()} ms is out of range`);
+  }
+}
+
+/** Per-column positions for `locateRowValues`, grown to the widest table seen; rows are decoded one at a time. */
+let scratchAt = new Int32Array(64);
+let scratchLen = new Int32Array(64);
+
+export function decodeRow(columns: readonly Column[], bytes: Uint8Array): Row {
+  if (scratchAt.length < columns.length) {
+    scratchAt = new Int32Array(columns.length);
+    scratchLen = new Int32Array(columns.length);
+  }
+  const at = scratchAt;
+  const len = scratchLen;
+  locateRowValues(rowShape(columns), bytes, at, len);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const row: Row = {};
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!;
+    row[column.name] = at[i]! < 0 ? null : valueAt(column, bytes, view, at[i]!, len[i]!);
+  }
   return row;
+}
+
+function valueAt(column: Column, bytes: Uint8Array, view: DataView, pos: number, length: number): Value {
+  switch (column.type) {
+    case 'boolean': return bytes[pos] === 1;
+    case 'int8': return view.getInt8(pos);
+    case 'int16': return view.getInt16(pos, true);
+    case 'int32': return view.getInt32(pos, true);
+    case 'float32': return view.getFloat32(pos, true);
+    case 'float64': return view.getFloat64(pos, true);
+    case 'int64': return view.getBigInt64(pos, true);
+    case 'date':
+    case 'timestamp': return readSafeInt64(bytes, pos);
+    // A copy as a plain Uint8Array: Buffer#slice would alias the (possibly borrowed) input.
+    case 'binary': return new Uint8Array(bytes.subarray(pos, pos + length));
+    case 'string':
+      try {
+        return utf8Decoder.decode(bytes.subarray(pos, pos + length));
+      } catch {
+        return corrupt(`column '${column.name}': invalid UTF-8`);
+      }
+  }
 }

@@ -1,3 +1,4 @@
+import { batchRows, conformBatch, ipcToBatches } from '../common/arrow.js';
 import { fail } from '../common/errors.js';
 import { bucketOf, encodeKey, encodeKeyPrefix } from '../common/key-encoding.js';
 import { rowFromJson } from '../common/json-values.js';
@@ -79,10 +80,31 @@ function parseKeyObjects(table: TableRuntime, raw: unknown, field: string, names
   return raw.map((k, i) => rowFromJson(cols, k, i, { required: names, only: names }));
 }
 
-export function lookupRows(table: TableRuntime, body: unknown): (Row | null)[] {
+/** Where looked-up rows go, in key order; the stored bytes are borrowed for the call only. */
+export interface StoredRowSink {
+  add(stored: Uint8Array | undefined): void;
+}
+
+/** The keys of a lookup: `{"keys":[{...}, ...]}`, or an Arrow IPC stream of the primary-key columns. */
+export function lookupKeys(table: TableRuntime, body: unknown): Row[] {
+  requirePrimaryKey(table, 'lookup');
+  const pk = table.definition.primaryKey;
+  if (body instanceof Uint8Array) return keysFromArrow(table, body, pk);
+  return parseKeyObjects(table, (body as { keys?: unknown } | undefined)?.keys, 'keys', pk);
+}
+
+function keysFromArrow(table: TableRuntime, body: Uint8Array, names: readonly string[]): Row[] {
+  const { batches } = ipcToBatches(body);
+  const count = batches.reduce((n, b) => n + b.numRows, 0);
+  if (count > LOOKUP_KEYS_MAX) fail('TOO_MANY_KEYS', `${count} keys in one request; at most ${LOOKUP_KEYS_MAX}`);
+  const cols = columnsNamed(table, names);
+  return batches.flatMap((b) => batchRows(conformBatch(cols, b)));
+}
+
+/** Reads every key's current row into `sink`, in one synchronous pass (one LMDB snapshot). */
+export function lookupInto(table: TableRuntime, keys: readonly Row[], sink: StoredRowSink): void {
   const kv = requirePrimaryKey(table, 'lookup');
-  const keys = parseKeyObjects(table, (body as { keys?: unknown } | undefined)?.keys, 'keys', table.definition.primaryKey);
-  return keys.map((k) => kv[bucketForRow(table, k)]!.lookup(kv[0]!.keyOf(k)) ?? null);
+  for (const k of keys) sink.add(kv[bucketForRow(table, k)]!.readBorrowed(kv[0]!.keyOf(k)));
 }
 
 export function prefixLookupRows(table: TableRuntime, body: unknown): Row[][] {

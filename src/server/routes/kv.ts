@@ -3,9 +3,11 @@ import { batchToIpc, rowsToBatch } from '../../common/arrow.js';
 import { fail } from '../../common/errors.js';
 import { rowToJson } from '../../common/json-values.js';
 import type { Row } from '../../common/values.js';
+import { StoredRowBatchBuilder } from '../../kv/row-arrow.js';
+import { StoredRowsJsonWriter } from '../../kv/row-json.js';
 import type { ServerContext } from '../context.js';
 import { ARROW_STREAM, asBuffer, bucketParam, intParam, wantsArrow, writerHeaders } from '../http-params.js';
-import { lookupRows, prefixLookupRows, requirePrimaryKey, writePrimaryKeyTable } from '../primary-key.js';
+import { lookupInto, lookupKeys, prefixLookupRows, requirePrimaryKey, writePrimaryKeyTable } from '../primary-key.js';
 import type { ScanSessions } from '../scan-sessions.js';
 import type { TableRuntime } from '../table-store.js';
 import { parseWriteInput, writeInputRows } from '../write-input.js';
@@ -23,6 +25,24 @@ function targetColumns(table: TableRuntime, raw: string | undefined): string[] |
   const missingKey = table.definition.primaryKey.filter((k) => !names.includes(k));
   if (missingKey.length > 0) fail('MISSING_KEY', `a partial update must include the primary key; add ${missingKey.join(', ')} to columns=`);
   return names;
+}
+
+const JSON_UTF8 = 'application/json; charset=utf-8';
+/** A first guess of a looked-up row's JSON size; the writer grows past it. */
+const ROW_JSON_BYTES_GUESS = 128;
+
+/** `{"rows":[row | null, ...]}` in key order, written from the stored bytes. */
+function lookupJson(table: TableRuntime, keys: readonly Row[]): Uint8Array {
+  const writer = new StoredRowsJsonWriter(table.definition.columns, '{"rows":[', ']}', keys.length * ROW_JSON_BYTES_GUESS);
+  lookupInto(table, keys, writer);
+  return writer.finish();
+}
+
+/** One record batch, row i answering key i, with `__found` (see StoredRowBatchBuilder). */
+function lookupArrow(table: TableRuntime, keys: readonly Row[]): Uint8Array {
+  const builder = new StoredRowBatchBuilder(table.definition.columns, keys.length);
+  lookupInto(table, keys, builder);
+  return batchToIpc(builder.finish());
 }
 
 export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSessions): void {
@@ -51,16 +71,11 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
   app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/lookup', async (req, reply) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
     const started = performance.now();
-    const rows = lookupRows(table, req.body);
-    ctx.metrics.lookup(table.qualifiedName, 'lookup', rows.length, (performance.now() - started) / 1000);
-    if (wantsArrow(req.headers.accept)) {
-      // Arrow has no "missing row": absent keys are all-null rows, flagged by the `_found` header list.
-      const found = rows.map((r) => (r ? '1' : '0')).join('');
-      const filled = rows.map((r) => r ?? ({} as Row));
-      const columns = table.definition.columns.map((c) => ({ ...c, nullable: true }));
-      return reply.type(ARROW_STREAM).header('x-found', found).send(asBuffer(batchToIpc(rowsToBatch(columns, filled))));
-    }
-    return { rows: rows.map((r) => (r ? rowToJson(table.definition.columns, r) : null)) };
+    const keys = lookupKeys(table, req.body);
+    const arrow = wantsArrow(req.headers.accept);
+    const body = arrow ? lookupArrow(table, keys) : lookupJson(table, keys);
+    ctx.metrics.lookup(table.qualifiedName, 'lookup', keys.length, (performance.now() - started) / 1000);
+    return reply.type(arrow ? ARROW_STREAM : JSON_UTF8).send(asBuffer(body));
   });
 
   app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/prefix-lookup', async (req, reply) => {

@@ -1,0 +1,186 @@
+import { isUtf8 } from 'node:buffer';
+import * as A from 'apache-arrow';
+import { arrowType, batchFromData } from '../common/arrow.js';
+import { fail } from '../common/errors.js';
+import type { Column, ColumnType } from '../common/schema.js';
+import { locateRowValues, readSafeInt64, rowShape, type RowShape } from './row-codec.js';
+
+/**
+ * One Arrow record batch of looked-up rows, built column by column straight from the stored row
+ * bytes (no Row objects): row i answers key i. The boolean column `__found` (never null) says
+ * whether key i exists; for a missing key every table column is null, so the table's columns are
+ * nullable here and `__found` tells a missing row from a row of nulls. (`__` names are reserved for
+ * system columns, so it cannot clash with a table column.)
+ *
+ * Fixed-width values are copied byte for byte (both the row codec and Arrow are little-endian);
+ * dates are stored as epoch ms and become Arrow days. Strings and binary are appended to one data
+ * buffer per column; the strings of a column are checked to be UTF-8 in one pass at the end.
+ */
+export const FOUND_COLUMN = '__found';
+
+const DAY_MS = 86_400_000;
+const CONTINUATION_MASK = 0xc0;
+const CONTINUATION = 0x80;
+/** Longer values are copied with one `set` call; shorter ones faster in a loop. */
+const COPY_LOOP_BYTES_MAX = 64;
+/** The first guess of a string column's bytes per row; the data buffer doubles when it fills. */
+const VARIABLE_BYTES_GUESS = 64;
+
+/** How a column's payload becomes Arrow, as numbers so the per-row loop switches on them. */
+const VARIABLE = 0;
+const BOOLEAN = 1;
+const DATE = 2;
+const FIXED = 3;
+
+function kindOf(type: ColumnType): number {
+  if (type === 'string' || type === 'binary') return VARIABLE;
+  if (type === 'boolean') return BOOLEAN;
+  return type === 'date' ? DATE : FIXED;
+}
+
+/** Arrow byte width of the FIXED and DATE types. */
+const ARROW_WIDTH: Partial<Record<ColumnType, number>> = {
+  int8: 1, int16: 2, int32: 4, float32: 4, float64: 8, int64: 8, timestamp: 8, date: 4,
+};
+
+export class StoredRowBatchBuilder {
+  private readonly shape: RowShape;
+  private readonly kinds: Uint8Array;
+  private readonly validity: Uint8Array[];
+  /** FIXED/DATE: the values; VARIABLE: the data, grown as needed; BOOLEAN: bits. */
+  private readonly values: Uint8Array[];
+  /** VARIABLE columns only (an empty array for the others). */
+  private readonly offsets: Int32Array[];
+  private readonly nullCounts: Int32Array;
+  private readonly found: Uint8Array;
+  private readonly at: Int32Array;
+  private readonly len: Int32Array;
+  private rows = 0;
+
+  /** `capacity`: the number of rows that will be added (one per key). */
+  constructor(private readonly columns: readonly Column[], private readonly capacity: number) {
+    const bitmapBytes = Math.ceil(capacity / 8);
+    this.shape = rowShape(columns);
+    this.kinds = Uint8Array.from(columns, (c) => kindOf(c.type));
+    this.validity = columns.map(() => new Uint8Array(bitmapBytes));
+    // Each fixed-width column has its own ArrayBuffer, so typed views of its values are aligned.
+    this.values = columns.map((c, i) => new Uint8Array(this.kinds[i] === VARIABLE ? capacity * VARIABLE_BYTES_GUESS
+      : this.kinds[i] === BOOLEAN ? bitmapBytes : capacity * ARROW_WIDTH[c.type]!));
+    this.offsets = columns.map((_c, i) => new Int32Array(this.kinds[i] === VARIABLE ? capacity + 1 : 0));
+    this.nullCounts = new Int32Array(columns.length);
+    this.found = new Uint8Array(bitmapBytes);
+    this.at = new Int32Array(columns.length);
+    this.len = new Int32Array(columns.length);
+  }
+
+  /** Appends the answer for the next key: its stored row (read now, so a borrowed buffer is fine), or undefined. */
+  add(stored: Uint8Array | undefined): void {
+    if (this.rows >= this.capacity) fail('INTERNAL', `a lookup batch built for ${this.capacity} rows got more`);
+    const row = this.rows++;
+    if (stored === undefined) {
+      for (let i = 0; i < this.columns.length; i++) this.addNull(i, row);
+      return;
+    }
+    const bit = 1 << (row & 7);
+    this.found[row >> 3] |= bit;
+    locateRowValues(this.shape, stored, this.at, this.len);
+    for (let i = 0; i < this.columns.length; i++) {
+      const pos = this.at[i]!;
+      if (pos < 0) {
+        this.addNull(i, row);
+        continue;
+      }
+      this.validity[i]![row >> 3] |= bit;
+      switch (this.kinds[i]) {
+        case VARIABLE: this.addVariable(i, row, stored, pos, this.len[i]!); break;
+        case BOOLEAN: if (stored[pos] === 1) this.values[i]![row >> 3] |= bit; break;
+        case DATE: writeInt32(this.values[i]!, row * 4, Math.floor(readSafeInt64(stored, pos) / DAY_MS)); break;
+        default: copy(stored, pos, this.len[i]!, this.values[i]!, row * this.len[i]!);
+      }
+    }
+  }
+
+  finish(): A.RecordBatch {
+    if (this.rows !== this.capacity) fail('INTERNAL', `a lookup batch built for ${this.capacity} rows got ${this.rows}`);
+    const fields = this.columns.map((c) => new A.Field(c.name, arrowType(c.type), true));
+    fields.push(new A.Field(FOUND_COLUMN, new A.Bool(), false));
+    const children = this.columns.map((_c, i) => this.columnData(i));
+    children.push(A.makeData({ type: new A.Bool(), length: this.rows, nullCount: 0, data: this.found }));
+    return batchFromData(new A.Schema(fields), this.rows, children);
+  }
+
+  private addNull(i: number, row: number): void {
+    this.nullCounts[i]!++;
+    if (this.kinds[i] === VARIABLE) this.offsets[i]![row + 1] = this.offsets[i]![row]!;
+  }
+
+  private addVariable(i: number, row: number, src: Uint8Array, pos: number, length: number): void {
+    const offsets = this.offsets[i]!;
+    const start = offsets[row]!;
+    if (start + length > this.values[i]!.length) this.values[i] = grown(this.values[i]!, start, start + length);
+    copy(src, pos, length, this.values[i]!, start);
+    offsets[row + 1] = start + length;
+  }
+
+  private columnData(i: number): A.Data {
+    const column = this.columns[i]!;
+    const common = { type: arrowType(column.type), length: this.rows, nullCount: this.nullCounts[i]!, nullBitmap: this.validity[i]! };
+    const values = this.values[i]!;
+    if (this.kinds[i] === VARIABLE) {
+      const offsets = this.offsets[i]!;
+      const data = values.subarray(0, offsets[this.rows]!);
+      if (column.type === 'string') checkUtf8(column, data, offsets, this.rows);
+      return A.makeData({ ...common, valueOffsets: offsets, data } as never);
+    }
+    return A.makeData({ ...common, data: typedValues(column.type, values) } as never);
+  }
+}
+
+/** The typed array Arrow expects for a fixed-width column, over the same bytes. */
+function typedValues(type: ColumnType, values: Uint8Array): ArrayBufferView {
+  const buffer = values.buffer;
+  switch (type) {
+    case 'int64': case 'timestamp': return new BigInt64Array(buffer);
+    case 'float64': return new Float64Array(buffer);
+    case 'float32': return new Float32Array(buffer);
+    case 'int32': case 'date': return new Int32Array(buffer);
+    case 'int16': return new Int16Array(buffer);
+    case 'int8': return new Int8Array(buffer);
+    default: return values;
+  }
+}
+
+function writeInt32(dst: Uint8Array, at: number, v: number): void {
+  dst[at] = v & 0xff;
+  dst[at + 1] = (v >> 8) & 0xff;
+  dst[at + 2] = (v >> 16) & 0xff;
+  dst[at + 3] = (v >> 24) & 0xff;
+}
+
+function grown(bytes: Uint8Array, used: number, needed: number): Uint8Array {
+  const next = new Uint8Array(Math.max(bytes.length * 2, needed));
+  next.set(bytes.subarray(0, used));
+  return next;
+}
+
+function copy(src: Uint8Array, from: number, length: number, dst: Uint8Array, to: number): void {
+  if (length <= COPY_LOOP_BYTES_MAX) {
+    for (let k = 0; k < length; k++) dst[to + k] = src[from + k]!;
+    return;
+  }
+  // A plain Uint8Array view: Buffer#subarray would build a Buffer, slower for one copy.
+  dst.set(new Uint8Array(src.buffer, src.byteOffset + from, length), to);
+}
+
+/**
+ * All of a column's strings at once: the data is valid UTF-8 and every value starts on a character
+ * boundary (not on a continuation byte), so each value on its own is valid UTF-8.
+ */
+function checkUtf8(column: Column, data: Uint8Array, offsets: Int32Array, rows: number): void {
+  let ok = isUtf8(data);
+  for (let i = 0; ok && i < rows; i++) {
+    const start = offsets[i]!;
+    if (start < offsets[i + 1]! && (data[start]! & CONTINUATION_MASK) === CONTINUATION) ok = false;
+  }
+  if (!ok) fail('INTERNAL', `corrupt stored row: column '${column.name}' has a string that is not valid UTF-8`);
+}
