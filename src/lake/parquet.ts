@@ -370,8 +370,10 @@ function byteArrayColumn(chunks: A.Data[]): ByteArrayColumn {
     } else {
       for (let i = 0; i < d.length; i++) {
         const present = isValid(d, i);
-        if (present) bytes.set(values.subarray(o[i]!, o[i + 1]!), at);
-        if (present) at += o[i + 1]! - o[i]!;
+        if (present) {
+          bytes.set(values.subarray(o[i]!, o[i + 1]!), at);
+          at += o[i + 1]! - o[i]!;
+        }
         offsets[row + i + 1] = at;
         valid![row + i] = present ? 1 : 0;
       }

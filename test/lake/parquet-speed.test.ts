@@ -1,7 +1,7 @@
 /**
  * Encode speed of ~100-byte rows (int64, two strings, a double + offset/timestamp), Arrow path, one
- * core. Prints the rate; asserts a floor far below the target so a loaded CI box does not flake,
- * but a 5x regression fails.
+ * core. Prints the rate (~0.9 M rows/s ZSTD, ~0.55 M Snappy on the 2-core VM); asserts a floor far
+ * below that so a loaded CI box does not flake, but a 5x regression fails.
  */
 import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe('parquet speed', () => {
       }
       const rate = Math.round(N / (best / 1000));
       console.log(`parquet ${compression}: ${rate} rows/s (best of 4), ${(size / N).toFixed(1)} bytes/row, raw ${rawBytesPerRow.toFixed(1)} bytes/row`);
-      expect(rate).toBeGreaterThan(100_000);
+      expect(rate).toBeGreaterThan(200_000);
       expect(size / N).toBeLessThan(rawBytesPerRow);
     }
   });
