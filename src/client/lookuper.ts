@@ -4,6 +4,8 @@ import type { Column } from '../common/schema.js';
 import type { Row } from '../common/values.js';
 import { Coalescer } from './coalescer.js';
 import type { TableContext } from './context.js';
+import { ARROW_STREAM } from './http.js';
+import { lookupReplyRows, lookupRequestIpc } from './lookup-wire.js';
 import type { RowInput } from './rows.js';
 import { pickColumns, rowFromWire, toRow } from './rows.js';
 
@@ -42,8 +44,8 @@ function badReply(what: string, body: unknown): never {
 }
 
 /**
- * What both lookupers share: keys checked and put in their JSON form at the call, concurrent calls
- * coalesced into one request, and close() that waits for every answer.
+ * What both lookupers share: keys checked at the call, concurrent calls coalesced into one request,
+ * and close() that waits for every answer.
  */
 abstract class CoalescedLookuper<R> {
   private readonly unregister: () => void;
@@ -53,20 +55,20 @@ abstract class CoalescedLookuper<R> {
     ctx: TableContext,
     private readonly keyColumns: readonly Column[],
     private readonly required: readonly string[],
-    private readonly coalescer: Coalescer<Record<string, unknown>, R>,
+    private readonly coalescer: Coalescer<Row, R>,
   ) {
     this.unregister = ctx.register(this);
   }
 
   protected request(key: RowInput): Promise<R> {
-    let wireKey: Record<string, unknown>;
+    let checked: Row;
     try {
       if (this.closed) throw new LakestreamError('UNSUPPORTED_OPERATION', 'the lookuper is closed');
-      wireKey = rowToJson(this.keyColumns, toRow(this.keyColumns, key, { required: this.required }));
+      checked = toRow(this.keyColumns, key, { required: this.required });
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.coalescer.add(wireKey);
+    return this.coalescer.add(checked);
   }
 
   /** Refuses further lookups and resolves once every lookup made so far has its answer. */
@@ -81,21 +83,23 @@ abstract class CoalescedLookuper<R> {
 }
 
 /**
- * Point lookups by full primary key. Concurrent `lookup()` calls share one `/lookup` request:
- *
- *   POST .../lookup  {"keys": [{...}, ...]}  ->  {"rows": [row | null, ...]}   (same order)
+ * Point lookups by full primary key. Concurrent `lookup()` calls share one `/lookup` request, on the
+ * Arrow wire (see lookup-wire.ts): the keys as one Arrow batch, the rows back as one Arrow batch
+ * read column by column, with `__found` telling a missing key.
  */
 export class Lookuper extends CoalescedLookuper<Row | null> {
   constructor(ctx: TableContext, opts: LookuperOptions = {}) {
     requirePrimaryKey(ctx, 'lookup');
     const columns = ctx.description.columns;
     const primaryKey = ctx.description.primaryKey;
-    super(ctx, pickColumns(columns, primaryKey, 'primary key'), primaryKey, new Coalescer({
+    const keyColumns = pickColumns(columns, primaryKey, 'primary key');
+    super(ctx, keyColumns, primaryKey, new Coalescer({
       ...resolveOptions(opts),
       dispatch: async (keys) => {
-        const body = await ctx.http.json({ method: 'POST', path: ctx.path('lookup'), body: JSON.stringify({ keys }), contentType: 'application/json', idempotent: true });
-        if (!isRecord(body) || !Array.isArray(body.rows)) badReply('lookup', body);
-        return (body.rows as unknown[]).map((r) => (r === null ? null : rowFromWire(columns, r)));
+        const reply = await ctx.http.send({
+          method: 'POST', path: ctx.path('lookup'), body: lookupRequestIpc(keyColumns, keys), contentType: ARROW_STREAM, accept: ARROW_STREAM, idempotent: true,
+        });
+        return lookupReplyRows(columns, reply.bytes);
       },
     }));
   }
@@ -117,9 +121,11 @@ export class PrefixLookuper extends CoalescedLookuper<Row[]> {
     requirePrimaryKey(ctx, 'prefix lookup');
     const columns = ctx.description.columns;
     const bucketKey = ctx.description.bucketKey;
-    super(ctx, pickColumns(columns, bucketKey, 'bucket key'), bucketKey, new Coalescer({
+    const keyColumns = pickColumns(columns, bucketKey, 'bucket key');
+    super(ctx, keyColumns, bucketKey, new Coalescer({
       ...resolveOptions(opts),
-      dispatch: async (prefixes) => {
+      dispatch: async (keys) => {
+        const prefixes = keys.map((k) => rowToJson(keyColumns, k));
         const body = await ctx.http.json({ method: 'POST', path: ctx.path('prefix-lookup'), body: JSON.stringify({ prefixes }), contentType: 'application/json', idempotent: true });
         if (!isRecord(body) || !Array.isArray(body.rows)) badReply('prefix-lookup', body);
         return (body.rows as unknown[]).map((group) => {

@@ -115,14 +115,16 @@ export class TestingServer {
       return json(200, reply);
     }
     if (method === 'POST' && op === 'lookup') {
-      const { keys } = JSON.parse(new TextDecoder().decode(body)) as { keys: Record<string, unknown>[] };
+      const keyColumns = t.columns.filter((x) => t.primaryKey.includes(x.name));
+      const keys = headers.get('content-type') === ARROW_STREAM
+        ? ipcToBatches(body).batches.flatMap((b) => batchRows(b))
+        : (JSON.parse(new TextDecoder().decode(body)) as { keys: Record<string, unknown>[] }).keys.map((k) => rowFromJson(keyColumns, k, 0));
       if (keys.length > 10_000) return json(400, { error: { code: 'TOO_MANY_KEYS', message: 'too many' } });
-      const rows = keys.map((k) => {
-        const key = t.primaryKey.map((c) => String(rowFromJson(t.columns.filter((x) => t.primaryKey.includes(x.name)), k, 0)[c])).join('|');
-        const row = t.kv.get(key);
-        return row ? rowToJson(t.columns, row) : null;
-      });
-      return json(200, { rows });
+      const rows = keys.map((k) => t.kv.get(t.primaryKey.map((c) => String(k[c])).join('|')) ?? null);
+      if (headers.get('accept') === ARROW_STREAM) {
+        return new Response(lookupReplyIpc(t.columns, rows), { status: 200, headers: { 'content-type': ARROW_STREAM } });
+      }
+      return json(200, { rows: rows.map((row) => (row ? rowToJson(t.columns, row) : null)) });
     }
     if (method === 'POST' && op === 'prefix-lookup') {
       const { prefixes } = JSON.parse(new TextDecoder().decode(body)) as { prefixes: Record<string, unknown>[] };
@@ -179,6 +181,16 @@ export class TestingServer {
     }
     return json(404, { error: { code: 'ROUTE_NOT_FOUND', message: `${method} ${url.pathname}` } });
   }
+}
+
+const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+/** The server's Arrow lookup reply: the columns, all nullable, then a non-null `__found`; row i answers key i. */
+function lookupReplyIpc(columns: readonly Column[], rows: readonly (Row | null)[]): Uint8Array {
+  const values = rowsToBatch(columns.map((c) => ({ ...c, nullable: true })), rows.map((r) => r ?? {}));
+  const found = A.vectorFromArray(rows.map((r) => r !== null), new A.Bool()).data[0]!;
+  const schema = new A.Schema([...values.schema.fields, new A.Field('__found', new A.Bool(), false)]);
+  return batchToIpc(batchFromData(schema, rows.length, [...values.data.children, found]));
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {

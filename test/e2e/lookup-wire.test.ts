@@ -1,5 +1,6 @@
 import * as A from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/client/index.js';
 import { call, startServer, type ServerProcess } from './helpers.js';
 
 /** Lookups on both wires: Arrow keys in and an Arrow batch out, and the JSON text written from stored rows. */
@@ -23,7 +24,7 @@ const rows = [
 function keysIpc(regions: string[], ids: bigint[]): Uint8Array {
   const table = new A.Table({
     region: A.vectorFromArray(regions, new A.Utf8()),
-    id: A.vectorFromArray(BigInt64Array.from(ids), new A.Int64()),
+    id: A.vectorFromArray(ids, new A.Int64()),
   });
   return A.tableToIPC(table, 'stream');
 }
@@ -98,5 +99,26 @@ describe('lookup: JSON rows written from the stored bytes', () => {
       ],
     });
     expect(text).toContain(String.raw`"quote \" back\\slash\nnewline\u0001 é 😀"`);
+  });
+});
+
+describe('lookup: the client Lookuper on the Arrow wire', () => {
+  it('coalesces lookups across buckets and gives rows in the in-memory forms, null for a missing key', async () => {
+    const conn = connect(server.url);
+    const table = await conn.table('lw', 'scores');
+    const lookuper = table.lookuper();
+    const got = await Promise.all([
+      lookuper.lookup({ region: 'eu', id: 1 }),
+      lookuper.lookup({ region: 'eu', id: 404 }),
+      lookuper.lookup({ region: 'eu', id: 9007199254740993n }),
+      lookuper.lookup({ region: 'us', id: -7 }),
+    ]);
+    await lookuper.close();
+    expect(got).toEqual([
+      { region: 'eu', id: 1n, name: rows[0]!.name, score: 1.5, day: Date.UTC(2024, 1, 29), raw: Uint8Array.from([0, 1, 2]) },
+      null,
+      { region: 'eu', id: 9007199254740993n, name: null, score: NaN, day: null, raw: null },
+      { region: 'us', id: -7n, name: '\uFEFFbom', score: -0.25, day: 0, raw: new Uint8Array(0) },
+    ]);
   });
 });

@@ -1,0 +1,66 @@
+import type * as A from 'apache-arrow';
+import { batchRows, batchToIpc, ipcToBatches, rowsToBatch } from '../common/arrow.js';
+import { LakestreamError } from '../common/errors.js';
+import type { Column } from '../common/schema.js';
+import type { Row, Value } from '../common/values.js';
+
+/**
+ * The Arrow wire of `POST .../lookup` (pure: rows in, bytes out, and back):
+ *
+ *   request   content-type application/vnd.apache.arrow.stream: one batch of the primary-key columns,
+ *             one row per key
+ *   reply     accept application/vnd.apache.arrow.stream: the table's columns (all nullable) plus
+ *             `__found` (boolean, never null); row i answers key i, all null when `__found` is false
+ */
+export const FOUND_COLUMN = '__found';
+
+export function lookupRequestIpc(keyColumns: readonly Column[], keys: readonly Row[]): Uint8Array {
+  return batchToIpc(rowsToBatch(keyColumns, keys));
+}
+
+function badReply(why: string): never {
+  throw new LakestreamError('INTERNAL', `the server sent an unexpected lookup reply: ${why}`);
+}
+
+/** Answers in key order: the row, or null for a key that has none. */
+export function lookupReplyRows(columns: readonly Column[], bytes: Uint8Array): (Row | null)[] {
+  const out: (Row | null)[] = [];
+  for (const batch of ipcToBatches(bytes).batches) {
+    const found = batch.getChild(FOUND_COLUMN);
+    if (!found || found.nullCount > 0) badReply(`no non-null ${FOUND_COLUMN} column`);
+    const values = columns.map((c) => columnValues(batch, c));
+    for (let i = 0; i < batch.numRows; i++) {
+      if (found.get(i) !== true) {
+        out.push(null);
+        continue;
+      }
+      const row: Row = {};
+      for (let j = 0; j < columns.length; j++) row[columns[j]!.name] = values[j]![i]!;
+      out.push(row);
+    }
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * One column's values in the in-memory forms. Strings are decoded here, not by Arrow JS, whose
+ * decoder drops a leading U+FEFF that belongs to the value.
+ */
+function columnValues(batch: A.RecordBatch, column: Column): Value[] {
+  const vector = batch.getChild(column.name);
+  if (!vector) badReply(`no column '${column.name}'`);
+  if (column.type !== 'string') return batchRows(batch, [column.name]).map((r) => r[column.name] ?? null);
+  const data = vector.data[0];
+  const values: Value[] = new Array(batch.numRows);
+  for (let i = 0; i < batch.numRows; i++) {
+    if (!vector.isValid(i)) {
+      values[i] = null;
+      continue;
+    }
+    const at = data!.offset + i;
+    values[i] = utf8.decode(data!.values.subarray(data!.valueOffsets[at]!, data!.valueOffsets[at + 1]!));
+  }
+  return values;
+}
