@@ -5,8 +5,10 @@
  *   - single: one key per request at a steady 1,000 requests/s (open loop: each request is due at
  *     its slot, and its latency counts from the slot, so a stall is not hidden), p50/p99.
  *
- * Both on the two wires: Arrow keys in and an Arrow record batch out (what the client's Lookuper
- * speaks; the targets are on it), and JSON keys in, JSON rows out (reported beside it).
+ * Both on the two wires: Arrow keys in and an Arrow record batch out, and JSON keys in, JSON rows
+ * out. The targets are on the wire the client's Lookuper uses for that batch size: Arrow for 1,000
+ * keys, JSON for one key (below ARROW_LOOKUP_KEYS_MIN); the other wire is reported beside it. Every
+ * key is read once before either wire is timed, so both see the same warm LMDB map.
  *
  * Peer: Redis `HGET row:<id> r`, pipelined 1,000 per round trip on 4 connections, and single at the
  * same steady rate on one connection.
@@ -106,6 +108,9 @@ export async function run(): Promise<Record<string, unknown>> {
   const base = `${server.url}/v1/databases/bench/tables/rows`;
   await pool(loadRows.length, CONCURRENCY, async (b) => { await ok(request(`${base}/upsert`, 'POST', rowsIpc(loadRows[b]!), { 'content-type': ARROW }), 'load'); });
 
+  await pool(KEYS / KEYS_PER_REQUEST, CONCURRENCY, async (r) => {
+    await ok(request(`${base}/lookup`, 'POST', arrowWire.body(Array.from({ length: KEYS_PER_REQUEST }, (_, i) => r * KEYS_PER_REQUEST + i)), arrowWire.headers), 'warm-up');
+  });
   const arrow = await measureWire(`${base}/lookup`, arrowWire, keyAt);
   const json = await measureWire(`${base}/lookup`, jsonWire, keyAt);
   await server.stop();
@@ -133,7 +138,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
   return {
     bench: 'lookup',
-    setup: { keys: KEYS, keysPerBatchRequest: KEYS_PER_REQUEST, batchRequests: BATCH_REQUESTS, concurrency: CONCURRENCY, singleRatePerSec: SINGLE_RATE, singleSeconds: SINGLE_SECONDS, wires: { arrow: 'Arrow keys in, one Arrow record batch out (the client\'s wire)', json: 'JSON keys in, JSON rows out' } },
+    setup: { keys: KEYS, keysPerBatchRequest: KEYS_PER_REQUEST, batchRequests: BATCH_REQUESTS, concurrency: CONCURRENCY, singleRatePerSec: SINGLE_RATE, singleSeconds: SINGLE_SECONDS, wires: { arrow: 'Arrow keys in, one Arrow record batch out', json: 'JSON keys in, JSON rows out' } },
     lakestream: { arrow, json },
     peer: { name: `redis ${redis.version} HGET`, batched: { seconds: round(redisBatchSeconds, 2), keysPerSec: round(redisBatchRate) }, single: redisSingle },
     ratio: {
@@ -141,10 +146,8 @@ export async function run(): Promise<Record<string, unknown>> {
       singleP99ArrowOverRedis: round(arrow.single.p99Ms! / redisSingle.p99Ms!, 2), singleP99JsonOverRedis: round(json.single.p99Ms! / redisSingle.p99Ms!, 2),
     },
     targets: [
-      target('batched lookups keys/s (Arrow)', arrow.batched.keysPerSec, '>=', 500_000, 'keys/s'),
-      target('single lookup p99 at 1,000 req/s (Arrow)', arrow.single.p99Ms!, '<=', 2, 'ms'),
-      target('batched lookups keys/s (JSON)', json.batched.keysPerSec, '>=', 500_000, 'keys/s'),
-      target('single lookup p99 at 1,000 req/s (JSON)', json.single.p99Ms!, '<=', 2, 'ms'),
+      target('batched lookups keys/s (Arrow, the client\'s wire for 1,000 keys)', arrow.batched.keysPerSec, '>=', 500_000, 'keys/s'),
+      target('single lookup p99 at 1,000 req/s (JSON, the client\'s wire for one key)', json.single.p99Ms!, '<=', 2, 'ms'),
     ],
     machine: machine(),
   };

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type * as A from 'apache-arrow';
 import { batchRows, batchToIpc, ipcToBatches, rowsToBatch } from '../common/arrow.js';
 import { LakestreamError } from '../common/errors.js';
@@ -42,25 +43,29 @@ export function lookupReplyRows(columns: readonly Column[], bytes: Uint8Array): 
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Columns whose Arrow typed array holds the in-memory values as they are. */
+const TYPED_AS_VALUES = new Set(['int8', 'int16', 'int32', 'int64', 'float32', 'float64']);
 
 /**
- * One column's values in the in-memory forms. Strings are decoded here, not by Arrow JS, whose
- * decoder drops a leading U+FEFF that belongs to the value.
+ * One column's values in the in-memory forms, read from the Arrow buffers where that is simple
+ * (numbers from the typed array, strings from the UTF-8 bytes), through Arrow JS's getters otherwise.
+ * Strings are decoded by Node, not by Arrow JS, whose decoder drops a leading U+FEFF of the value.
  */
 function columnValues(batch: A.RecordBatch, column: Column): Value[] {
   const vector = batch.getChild(column.name);
   if (!vector) badReply(`no column '${column.name}'`);
-  if (column.type !== 'string') return batchRows(batch, [column.name]).map((r) => r[column.name] ?? null);
   const data = vector.data[0];
+  if (!data || (column.type !== 'string' && !TYPED_AS_VALUES.has(column.type))) return batchRows(batch, [column.name]).map((r) => r[column.name] ?? null);
   const values: Value[] = new Array(batch.numRows);
+  const typed = column.type === 'string' ? undefined : (data.values as ArrayLike<number | bigint>);
+  const text = column.type === 'string' ? Buffer.from(data.values.buffer, data.values.byteOffset, data.values.byteLength) : undefined;
+  // Arrow JS computes nullCount on each read: read it once.
+  const valid = data.nullCount > 0 ? data.nullBitmap : undefined;
   for (let i = 0; i < batch.numRows; i++) {
-    if (!vector.isValid(i)) {
-      values[i] = null;
-      continue;
-    }
-    const at = data!.offset + i;
-    values[i] = utf8.decode(data!.values.subarray(data!.valueOffsets[at]!, data!.valueOffsets[at + 1]!));
+    const at = data.offset + i;
+    if (valid && !((valid[at >> 3]! >> (at & 7)) & 1)) values[i] = null;
+    else if (text) values[i] = text.toString('utf8', data.valueOffsets[at]!, data.valueOffsets[at + 1]!);
+    else values[i] = typed![at]!;
   }
   return values;
 }

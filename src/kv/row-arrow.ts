@@ -43,6 +43,18 @@ const ARROW_WIDTH: Partial<Record<ColumnType, number>> = {
   int8: 1, int16: 2, int32: 4, float32: 4, float64: 8, int64: 8, timestamp: 8, date: 4,
 };
 
+const SCHEMAS = new WeakMap<readonly Column[], A.Schema>();
+
+/** The reply schema of a table (its columns, all nullable, then `__found`), built once per columns array. */
+function replySchema(columns: readonly Column[]): A.Schema {
+  let schema = SCHEMAS.get(columns);
+  if (!schema) {
+    schema = new A.Schema([...columns.map((c) => new A.Field(c.name, arrowType(c.type), true)), new A.Field(FOUND_COLUMN, new A.Bool(), false)]);
+    SCHEMAS.set(columns, schema);
+  }
+  return schema;
+}
+
 export class StoredRowBatchBuilder {
   private readonly shape: RowShape;
   private readonly kinds: Uint8Array;
@@ -102,11 +114,10 @@ export class StoredRowBatchBuilder {
 
   finish(): A.RecordBatch {
     if (this.rows !== this.capacity) fail('INTERNAL', `a lookup batch built for ${this.capacity} rows got ${this.rows}`);
-    const fields = this.columns.map((c) => new A.Field(c.name, arrowType(c.type), true));
-    fields.push(new A.Field(FOUND_COLUMN, new A.Bool(), false));
-    const children = this.columns.map((_c, i) => this.columnData(i));
-    children.push(A.makeData({ type: new A.Bool(), length: this.rows, nullCount: 0, data: this.found }));
-    return batchFromData(new A.Schema(fields), this.rows, children);
+    const schema = replySchema(this.columns);
+    const children = this.columns.map((_c, i) => this.columnData(i, schema.fields[i]!.type));
+    children.push(A.makeData({ type: schema.fields[this.columns.length]!.type as A.Bool, length: this.rows, nullCount: 0, data: this.found }));
+    return batchFromData(schema, this.rows, children);
   }
 
   private addNull(i: number, row: number): void {
@@ -122,9 +133,9 @@ export class StoredRowBatchBuilder {
     offsets[row + 1] = start + length;
   }
 
-  private columnData(i: number): A.Data {
+  private columnData(i: number, type: A.DataType): A.Data {
     const column = this.columns[i]!;
-    const common = { type: arrowType(column.type), length: this.rows, nullCount: this.nullCounts[i]!, nullBitmap: this.validity[i]! };
+    const common = { type, length: this.rows, nullCount: this.nullCounts[i]!, nullBitmap: this.validity[i]! };
     const values = this.values[i]!;
     if (this.kinds[i] === VARIABLE) {
       const offsets = this.offsets[i]!;

@@ -1,10 +1,11 @@
+import type * as A from 'apache-arrow';
 import { batchRows, conformBatch, ipcToBatches } from '../common/arrow.js';
 import { fail } from '../common/errors.js';
 import { bucketOf, encodeKey, encodeKeyPrefix } from '../common/key-encoding.js';
 import { rowFromJson } from '../common/json-values.js';
 import type { Column } from '../common/schema.js';
-import { tableKind } from '../common/schema.js';
-import type { Row } from '../common/values.js';
+import { keyEncodingOrder, tableKind } from '../common/schema.js';
+import type { Row, Value } from '../common/values.js';
 import type { KvOp, AppliedBatch } from '../kv/changelog.js';
 import type { KvBucket } from '../kv/kv-bucket.js';
 import type { WriteReply, WriterIdentity } from './append.js';
@@ -98,13 +99,40 @@ function keysFromArrow(table: TableRuntime, body: Uint8Array, names: readonly st
   const count = batches.reduce((n, b) => n + b.numRows, 0);
   if (count > LOOKUP_KEYS_MAX) fail('TOO_MANY_KEYS', `${count} keys in one request; at most ${LOOKUP_KEYS_MAX}`);
   const cols = columnsNamed(table, names);
-  return batches.flatMap((b) => batchRows(conformBatch(cols, b)));
+  return batches.flatMap((b) => keyRows(conformBatch(cols, b), cols));
+}
+
+/** Numeric columns whose Arrow typed array holds the in-memory values as they are. */
+const TYPED_AS_VALUES = new Set(['int8', 'int16', 'int32', 'int64', 'float32', 'float64']);
+
+/** The key rows of a conformed batch; numeric columns straight from their typed arrays (no per-value getter). */
+function keyRows(batch: A.RecordBatch, cols: readonly Column[]): Row[] {
+  const rows: Row[] = Array.from({ length: batch.numRows }, () => ({}));
+  for (const c of cols) {
+    const values: ArrayLike<Value> = TYPED_AS_VALUES.has(c.type) ? batch.getChild(c.name)!.toArray() : batchRows(batch, [c.name]).map((r) => r[c.name] ?? null);
+    for (let i = 0; i < rows.length; i++) rows[i]![c.name] = values[i]!;
+  }
+  return rows;
+}
+
+const KEY_COLUMNS = new WeakMap<TableRuntime, Column[]>();
+
+/** The primary-key columns in key-encoding order (bucket key first), found once per table. */
+function keyColumnsOf(table: TableRuntime): Column[] {
+  let cols = KEY_COLUMNS.get(table);
+  if (!cols) KEY_COLUMNS.set(table, (cols = columnsNamed(table, keyEncodingOrder(table.definition))));
+  return cols;
 }
 
 /** Reads every key's current row into `sink`, in one synchronous pass (one LMDB snapshot). */
 export function lookupInto(table: TableRuntime, keys: readonly Row[], sink: StoredRowSink): void {
   const kv = requirePrimaryKey(table, 'lookup');
-  for (const k of keys) sink.add(kv[bucketForRow(table, k)]!.readBorrowed(kv[0]!.keyOf(k)));
+  const cols = keyColumnsOf(table);
+  const values: Value[] = new Array(cols.length);
+  for (const k of keys) {
+    for (let j = 0; j < cols.length; j++) values[j] = k[cols[j]!.name] ?? null;
+    sink.add(kv[bucketForRow(table, k)]!.readBorrowed(encodeKey(cols, values)));
+  }
 }
 
 export function prefixLookupRows(table: TableRuntime, body: unknown): Row[][] {

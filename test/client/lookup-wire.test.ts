@@ -4,10 +4,13 @@ import { batchFromData, batchToIpc, ipcToBatches } from '../../src/common/arrow.
 import { LakestreamError } from '../../src/common/errors.js';
 import { COLUMN_TYPES, type Column } from '../../src/common/schema.js';
 import type { Row } from '../../src/common/values.js';
+import { connect } from '../../src/client/index.js';
 import { lookupReplyRows, lookupRequestIpc } from '../../src/client/lookup-wire.js';
+import { ARROW_LOOKUP_KEYS_MIN } from '../../src/client/lookuper.js';
 import { StoredRowBatchBuilder } from '../../src/kv/row-arrow.js';
 import { decodeRow, encodeRow } from '../../src/kv/row-codec.js';
 import { int, mulberry32, randomValue } from '../common/random-values.js';
+import { TestingServer } from './testing-server.js';
 
 const ALL: Column[] = COLUMN_TYPES.map((type, i) => ({ name: `c_${type}`, type, nullable: i % 2 === 0 }));
 
@@ -42,5 +45,26 @@ describe('client lookup wire', () => {
     expect(() => lookupReplyRows(columns, batchToIpc(noFound))).toThrow(LakestreamError);
     const nullFound = batchFromData(new A.Schema([new A.Field('k', new A.Int32(), true), new A.Field('__found', new A.Bool(), true)]), 1, [k, A.vectorFromArray([null], new A.Bool()).data[0]!]);
     expect(() => lookupReplyRows(columns, batchToIpc(nullFound))).toThrow(/__found/);
+  });
+});
+
+describe('Lookuper: the wire follows the batch size', () => {
+  it(`lookuper: fewer than ${ARROW_LOOKUP_KEYS_MIN} keys go as JSON, a larger batch as Arrow, with the same answers`, async () => {
+    const server = new TestingServer();
+    server.addTable('kv', [{ name: 'k', type: 'int64', nullable: false }, { name: 'v', type: 'string', nullable: true }], ['k']);
+    const conn = connect('http://lakestream.test:9123/', { fetch: server.fetch, retry: { initialBackoffMs: 1, maxBackoffMs: 5 } });
+    const table = await conn.table('db', 'kv');
+    const w = table.upsertWriter({ lingerMs: 0 });
+    for (let k = 0; k < 400; k += 2) void w.upsert({ k, v: `v${k}` });
+    await w.flush();
+    const lookuper = table.lookuper({ maxBatchKeys: 1000 });
+    for (const n of [3, ARROW_LOOKUP_KEYS_MIN]) {
+      const before = server.requests.length;
+      const got = await Promise.all(Array.from({ length: n }, (_, k) => lookuper.lookup({ k })));
+      expect(got).toEqual(Array.from({ length: n }, (_, k) => (k % 2 === 0 ? { k: BigInt(k), v: `v${k}` } : null)));
+      const sent = server.requests.slice(before);
+      expect(sent.map((r) => r.headers.get('content-type'))).toEqual([n < ARROW_LOOKUP_KEYS_MIN ? 'application/json' : 'application/vnd.apache.arrow.stream']);
+    }
+    await lookuper.close();
   });
 });

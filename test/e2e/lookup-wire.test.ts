@@ -1,6 +1,7 @@
 import * as A from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/index.js';
+import { ARROW_LOOKUP_KEYS_MIN } from '../../src/client/lookuper.js';
 import { call, startServer, type ServerProcess } from './helpers.js';
 
 /** Lookups on both wires: Arrow keys in and an Arrow batch out, and the JSON text written from stored rows. */
@@ -102,7 +103,19 @@ describe('lookup: JSON rows written from the stored bytes', () => {
   });
 });
 
-describe('lookup: the client Lookuper on the Arrow wire', () => {
+describe('lookup: the client Lookuper', () => {
+  it('a batch large enough for the Arrow wire gives the same rows as small JSON batches', async () => {
+    const conn = connect(server.url);
+    const table = await conn.table('lw', 'scores');
+    const keys = Array.from({ length: ARROW_LOOKUP_KEYS_MIN + 10 }, (_, i) => (i % 3 === 0 ? { region: 'us', id: -7 } : { region: 'eu', id: i % 3 === 1 ? 1 : 5 }));
+    const big = table.lookuper({ maxBatchKeys: 1000 });
+    const small = table.lookuper({ maxBatchKeys: 1 });
+    const [viaArrow, viaJson] = await Promise.all([Promise.all(keys.map((k) => big.lookup(k))), Promise.all(keys.map((k) => small.lookup(k)))]);
+    await Promise.all([big.close(), small.close()]);
+    expect(viaArrow).toEqual(viaJson);
+    expect(viaArrow.slice(0, 3).map((r) => r?.id ?? null)).toEqual([-7n, 1n, null]);
+  });
+
   it('coalesces lookups across buckets and gives rows in the in-memory forms, null for a missing key', async () => {
     const conn = connect(server.url);
     const table = await conn.table('lw', 'scores');
