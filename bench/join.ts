@@ -6,7 +6,8 @@
  * bucket key customer_id, 4 buckets; customers(customer_id, name) with N/10 rows, 4 buckets; then
  * N/10 updates on each side (amounts, names) so the changelogs hold changes beyond the snapshot.
  * Each join runs in its own process over both changelogs up to the high watermarks taken at its
- * start, twice: an unmeasured warm-up pass, then the measured pass, which reports:
+ * start: an unmeasured warm-up pass, then measured passes over a window of at least 15 s (the same
+ * for every size, so peak RSS is sampled alike), which report:
  *   - changes/s through the operator (changes read, joined, output handed to a counting consumer);
  *   - lookups per change (distinct lookup keys sent / changes);
  *   - peak RSS of the join process (sampled every 50 ms).
@@ -28,6 +29,8 @@ const DEFAULT_SIZES = [100_000, 1_000_000];
 const FROM = 'earliest' as const;
 const BATCH = Number(process.env.BENCH_JOIN_BATCH ?? 4096);
 const FETCH_RECORDS = Number(process.env.BENCH_JOIN_FETCH ?? 4096);
+/** The measured window: passes repeat until it is over (a 100 k pass takes ~3 s, a 1 M pass ~20 s). */
+const MEASURE_MS = Number(process.env.BENCH_JOIN_MEASURE_MS ?? 15_000);
 
 interface ChildReport {
   readonly mode: 'delta' | 'hash';
@@ -110,7 +113,8 @@ async function joinOnce(mode: 'delta' | 'hash', orders: Table, customers: Table,
 
 /**
  * The join process: one unmeasured pass to the high watermarks (JIT and V8's heap sizing reach their
- * steady state, as in a long-running job), then the measured pass; prints its report as JSON.
+ * steady state, as in a long-running job), then measured passes for at least MEASURE_MS, so every
+ * size's peak RSS is sampled over a window of the same length; prints its report as JSON.
  */
 async function child(args: readonly string[]): Promise<void> {
   const mode = argValue(args, '--child') as 'delta' | 'hash';
@@ -128,7 +132,14 @@ async function child(args: readonly string[]): Promise<void> {
     if (++ticks % 20 === 0) timeline.push(Math.round(rss / 2 ** 20));
   }, 50);
   const start = performance.now();
-  const { changes, outputs, lookups } = await joinOnce(mode, orders, customers, hw);
+  const total: JoinCounts = { changes: 0, outputs: 0, lookups: 0 };
+  do {
+    const pass = await joinOnce(mode, orders, customers, hw);
+    total.changes += pass.changes;
+    total.outputs += pass.outputs;
+    total.lookups += pass.lookups;
+  } while (performance.now() - start < MEASURE_MS);
+  const { changes, outputs, lookups } = total;
   const elapsedMs = performance.now() - start;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
