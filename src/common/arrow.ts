@@ -147,10 +147,39 @@ function sameType(expected: A.DataType, actual: A.DataType): boolean {
   return true;
 }
 
+/** Keeps a leading U+FEFF: apache-arrow's own utf8 decoder drops it, which would change the value. */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** apache-arrow slices the offsets (and index) buffers with the data; `d.offset` is for the bitmap. */
+function utf8At(d: A.Data, k: number): string {
+  const offsets = d.valueOffsets as Int32Array;
+  return UTF8.decode((d.values as Uint8Array).subarray(offsets[k], offsets[k + 1]));
+}
+
+function isStrings(type: A.DataType): boolean {
+  return A.DataType.isUtf8(type) || (A.DataType.isDictionary(type) && A.DataType.isUtf8(type.dictionary));
+}
+
+/** Value `i` of a vector, as `vector.get(i)` but with strings decoded exactly (see UTF8). */
+export function valueAt(vector: A.Vector, i: number): unknown {
+  if (!isStrings(vector.type)) return vector.get(i);
+  let k = i;
+  for (const d of vector.data) {
+    if (k >= d.length) {
+      k -= d.length;
+      continue;
+    }
+    if (!d.getValid(k)) return null;
+    if (!A.DataType.isDictionary(d.type)) return utf8At(d, k);
+    return valueAt(d.dictionary!, Number((d.values as ArrayLike<number | bigint>)[k]));
+  }
+  return null;
+}
+
 /** Dictionary-encoded strings arrive from pandas/polars; store them plain. */
 function decodeDictionary(vector: A.Vector): A.Data {
   const builder = A.makeBuilder({ type: new A.Utf8(), nullValues: [null] });
-  for (let i = 0; i < vector.length; i++) builder.append(vector.get(i) as string | null);
+  for (let i = 0; i < vector.length; i++) builder.append(valueAt(vector, i) as string | null);
   return builder.finish().flush() as A.Data;
 }
 
@@ -219,7 +248,7 @@ export function batchRows(batch: A.RecordBatch, names?: readonly string[]): Row[
   const rows: Row[] = new Array(batch.numRows);
   for (let i = 0; i < batch.numRows; i++) {
     const row: Row = {};
-    for (let j = 0; j < fields.length; j++) row[fields[j]!.name] = normalizeValue(vectors[j]!.get(i));
+    for (let j = 0; j < fields.length; j++) row[fields[j]!.name] = normalizeValue(valueAt(vectors[j]!, i));
     rows[i] = row;
   }
   return rows;

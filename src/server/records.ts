@@ -1,11 +1,11 @@
 import * as A from 'apache-arrow';
 import {
-  arrowField, batchFromData, batchToIpc, CHANGE_TYPE_FIELD, COMMIT_TIMESTAMP_FIELD, ipcToBatches, LOG_OFFSET_FIELD,
+  arrowField, batchFromData, batchToIpc, CHANGE_TYPE_FIELD, COMMIT_TIMESTAMP_FIELD, ipcToBatches, LOG_OFFSET_FIELD, valueAt,
 } from '../common/arrow.js';
 import { fail, LakestreamError } from '../common/errors.js';
 import { valueToJson } from '../common/json-values.js';
 import type { Column } from '../common/schema.js';
-import { CHANGE_TYPES } from '../common/values.js';
+import { CHANGE_TYPES, type Value } from '../common/values.js';
 import type { StoredBatch } from '../log/bucket-log.js';
 
 /**
@@ -153,8 +153,8 @@ export function recordsToJson(slice: RecordSlice, columns: readonly Column[]): R
     for (let i = 0; i < batch.numRows; i++) {
       const rec: Record<string, unknown> = {};
       for (let j = 0; j < columns.length; j++) {
-        const v = vectors[j]!.get(i);
-        rec[columns[j]!.name] = valueToJson(columns[j]!.type, v === undefined ? null : v);
+        const v = valueAt(vectors[j]!, i);
+        rec[columns[j]!.name] = valueToJson(columns[j]!.type, (v ?? null) as Value);
       }
       rec._log_offset = valueToJson('int64', offsets.get(i));
       rec._commit_timestamp = times.get(i);

@@ -1,6 +1,7 @@
 import * as A from 'apache-arrow';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchRows, ipcToBatches } from '../../src/common/arrow.js';
 import { call, startServer, type ServerProcess } from './helpers.js';
 
 let server: ServerProcess;
@@ -137,6 +138,17 @@ describe('log tables: Arrow in and out', () => {
         expect(day(norm(fromArrow))).toEqual(at(norm(fromJson)));
       }
     }
+  });
+
+  it('keeps a leading U+FEFF in strings, from JSON and dictionary-encoded Arrow, through JSON and Arrow reads', async () => {
+    await call(server.url, 'PUT', `${T}/bom`, { columns: [{ name: 'id', type: 'int32', nullable: false }, { name: 's', type: 'string' }] });
+    await call(server.url, 'POST', `${T}/bom/append`, [{ id: 1, s: '\uFEFFone' }]);
+    const dict = A.vectorFromArray(['\uFEFFtwo', 'x'], new A.Dictionary(new A.Utf8(), new A.Int32()));
+    await call(server.url, 'POST', `${T}/bom/append`, A.tableToIPC(new A.Table({ id: A.vectorFromArray([2, 3], new A.Int32()), s: dict }), 'stream'));
+    const json = await call(server.url, 'GET', `${T}/bom/buckets/0/records?offset=0`);
+    expect(json.body.records.map((r: { s: string }) => r.s)).toEqual(['\uFEFFone', '\uFEFFtwo', 'x']);
+    const arrow = await call<Uint8Array>(server.url, 'GET', `${T}/bom/buckets/0/records?offset=0&columns=s`, undefined, { accept: 'application/vnd.apache.arrow.stream' });
+    expect(ipcToBatches(arrow.body).batches.flatMap((b) => batchRows(b, ['s']).map((r) => r.s))).toEqual(['\uFEFFone', '\uFEFFtwo', 'x']);
   });
 
   it.each(['zstd', 'lz4'])('stores %s-compressed batches and serves Arrow an independent reader accepts', async (codec) => {
