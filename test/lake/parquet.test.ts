@@ -109,3 +109,12 @@ describe('parquet', () => {
     await expect(decodeParquet(new Uint8Array([1, 2, 3]), ALL_TYPES)).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
   });
 });
+describe('lake strings', () => {
+  it('keep a leading U+FEFF through Parquet, from rows and from Arrow batches', async () => {
+    const cols: Column[] = [{ name: 's', type: 'string', nullable: true }];
+    const rows = [{ s: '\uFEFFa' }, { s: null }, { s: '\uFEFF' }];
+    const bytes = encodeParquet(cols, { rows, bucket: 0, offsets: [0n, 1n, 2n], timestamps: [1, 1, 1] }, { compression: 'zstd', rowGroupRows: 10 });
+    expect((await decodeParquet(bytes, cols)).rows).toEqual(rows);
+  });
+});
+
