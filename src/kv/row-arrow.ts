@@ -1,6 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import * as A from 'apache-arrow';
 import { arrowType, batchFromData } from '../common/arrow.js';
+import { encodeSchemaMessage } from '../common/arrow-ipc-layout.js';
+import { BatchBody } from '../common/arrow-ipc-write.js';
 import { fail } from '../common/errors.js';
 import type { Column, ColumnType } from '../common/schema.js';
 import { locateRowValues, readSafeInt64, rowShape, type RowShape } from './row-codec.js';
@@ -54,6 +56,17 @@ function replySchema(columns: readonly Column[]): A.Schema {
   }
   return schema;
 }
+
+const SCHEMA_MESSAGES = new WeakMap<readonly Column[], Uint8Array>();
+
+/** The reply schema as an IPC message, encoded once per columns array. */
+function replySchemaMessage(columns: readonly Column[]): Uint8Array {
+  let message = SCHEMA_MESSAGES.get(columns);
+  if (!message) SCHEMA_MESSAGES.set(columns, (message = encodeSchemaMessage(replySchema(columns))));
+  return message;
+}
+
+const EMPTY = new Uint8Array(0);
 
 export class StoredRowBatchBuilder {
   private readonly shape: RowShape;
@@ -118,6 +131,35 @@ export class StoredRowBatchBuilder {
     const children = this.columns.map((_c, i) => this.columnData(i, schema.fields[i]!.type));
     children.push(A.makeData({ type: schema.fields[this.columns.length]!.type as A.Bool, length: this.rows, nullCount: 0, data: this.found }));
     return batchFromData(schema, this.rows, children);
+  }
+
+  /**
+   * The batch as a whole IPC stream (schema, one record batch, end-of-stream), framed straight from
+   * the builder's buffers with the schema message encoded once per table: the same bytes as
+   * `batchToIpc(this.finish())`, without building Arrow objects or re-encoding the schema.
+   */
+  finishIpc(): Buffer {
+    if (this.rows !== this.capacity) fail('INTERNAL', `a lookup batch built for ${this.capacity} rows got ${this.rows}`);
+    const rows = this.rows;
+    const body = new BatchBody(true);
+    for (let i = 0; i < this.columns.length; i++) {
+      const nullCount = this.nullCounts[i]!;
+      const validity = nullCount > 0 ? this.validity[i]! : EMPTY;
+      const values = this.values[i]!;
+      switch (this.kinds[i]) {
+        case VARIABLE: {
+          const offsets = this.offsets[i]!;
+          const data = values.subarray(0, offsets[rows]!);
+          if (this.columns[i]!.type === 'string') checkUtf8(this.columns[i]!, data, offsets, rows);
+          body.column({ nullCount, buffers: [validity, new Uint8Array(offsets.buffer, offsets.byteOffset, (rows + 1) * 4), data] });
+          break;
+        }
+        case BOOLEAN: body.column({ nullCount, buffers: [validity, values] }); break;
+        default: body.column({ nullCount, buffers: [validity, values.subarray(0, rows * ARROW_WIDTH[this.columns[i]!.type]!)] });
+      }
+    }
+    body.column({ nullCount: 0, buffers: [EMPTY, this.found] });
+    return body.stream(replySchemaMessage(this.columns), rows);
   }
 
   private addNull(i: number, row: number): void {

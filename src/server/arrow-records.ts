@@ -5,36 +5,17 @@
  * Rows from `offset`, at most `maxRecords`; a batch cut at either end is sliced.
  */
 import { columnProblem, sliceColumn, type ColumnBuffers } from '../common/arrow-columns.js';
-import { encodeRecordBatchMessage, encodeSchemaMessage, IPC_END_OF_STREAM, type IpcRegion } from '../common/arrow-ipc-layout.js';
+import { encodeRecordBatchMessage, encodeSchemaMessage, IPC_END_OF_STREAM } from '../common/arrow-ipc-layout.js';
+import { BatchBody } from '../common/arrow-ipc-write.js';
 import { LakestreamError } from '../common/errors.js';
 import type { Column } from '../common/schema.js';
 import type { ColumnBatch } from '../log/column-read.js';
 import { changeTypeBuffers, logOffsetValues, outputSchema, timestampValues } from './records.js';
 
-const PADDING = new Uint8Array(8);
 const EMPTY = new Uint8Array(0);
 
 function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
-/** Accumulates one record batch message: buffers laid out 8-byte aligned. */
-class BatchBody {
-  readonly nullCounts: number[] = [];
-  readonly regions: IpcRegion[] = [];
-  readonly chunks: Uint8Array[] = [];
-  length = 0;
-
-  column(col: ColumnBuffers): void {
-    this.nullCounts.push(col.nullCount);
-    for (const buf of col.buffers) {
-      this.regions.push({ offset: this.length, length: buf.length });
-      this.chunks.push(buf);
-      const pad = (8 - (buf.length % 8)) % 8;
-      if (pad > 0) this.chunks.push(PADDING.subarray(0, pad));
-      this.length += buf.length + pad;
-    }
-  }
 }
 
 function systemColumns(body: BatchBody, batch: ColumnBatch, first: bigint, from: number, length: number): void {

@@ -1,5 +1,7 @@
 import type * as A from 'apache-arrow';
-import { batchRows, conformBatch, ipcToBatches } from '../common/arrow.js';
+import { batchRows, conformBatch, DATE_DAYS_MAX, ipcToBatches } from '../common/arrow.js';
+import { columnProblem } from '../common/arrow-columns.js';
+import { readIpcBatchLayout, type IpcBatchLayout } from '../common/arrow-ipc-layout.js';
 import { fail } from '../common/errors.js';
 import { bucketOf, encodeKey, encodeKeyPrefix } from '../common/key-encoding.js';
 import { rowFromJson } from '../common/json-values.js';
@@ -95,11 +97,143 @@ export function lookupKeys(table: TableRuntime, body: unknown): Row[] {
 }
 
 function keysFromArrow(table: TableRuntime, body: Uint8Array, names: readonly string[]): Row[] {
+  const cols = columnsNamed(table, names);
+  const fast = keysFromKnownSchema(table.definition, cols, body);
+  if (fast) return fast;
   const { batches } = ipcToBatches(body);
   const count = batches.reduce((n, b) => n + b.numRows, 0);
   if (count > LOOKUP_KEYS_MAX) fail('TOO_MANY_KEYS', `${count} keys in one request; at most ${LOOKUP_KEYS_MAX}`);
-  const cols = columnsNamed(table, names);
-  return batches.flatMap((b) => keyRows(conformBatch(cols, b), cols));
+  const rows = batches.flatMap((b) => keyRows(conformBatch(cols, b), cols));
+  rememberKeySchema(table.definition, cols, body);
+  return rows;
+}
+
+/*
+ * The fast read of Arrow keys. A client sends the same schema message with every request, so once
+ * a key stream has been read the generic way (ipcToBatches + conformBatch, which check field types,
+ * names and nullability), its schema message bytes are remembered with where each key column is.
+ * A later one-batch stream with the same schema bytes has its key columns read straight from the
+ * body buffers; anything unusual there (nulls, a second batch, a buffer that does not fit, a time
+ * value out of range) goes the generic way, so bad input gets the same 4xx as before.
+ */
+
+/** Schema message bytes (as latin1 text) -> the field index of each key column, per table definition. */
+const KEY_SCHEMAS = new WeakMap<object, Map<string, number[]>>();
+/** Distinct key schemas remembered per table; a client sends one, so a few cover every client. */
+const KEY_SCHEMAS_MAX = 16;
+const TIMESTAMP_MS_MAX = Number.MAX_SAFE_INTEGER;
+const DAY_MS = 86_400_000;
+/** Keeps a leading U+FEFF (it is part of the key); invalid bytes become U+FFFD as Arrow's decoder does. */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The schema message of a stream (continuation marker, length, metadata) as a map key, or undefined. */
+function schemaKey(body: Uint8Array): string | undefined {
+  if (body.length < 8) return undefined;
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  if (view.getInt32(0, true) !== -1) return undefined;
+  const end = 8 + view.getInt32(4, true);
+  if (end <= 8 || end > body.length) return undefined;
+  return Buffer.from(body.buffer, body.byteOffset, end).toString('latin1');
+}
+
+function layoutOf(body: Uint8Array): IpcBatchLayout | undefined {
+  try {
+    const read = readIpcBatchLayout(body, body.length);
+    return read.kind === 'layout' ? read.layout : undefined;
+  } catch {
+    return undefined; // the generic read names the problem
+  }
+}
+
+function rememberKeySchema(definition: object, cols: readonly Column[], body: Uint8Array): void {
+  const key = schemaKey(body);
+  const layout = key === undefined ? undefined : layoutOf(body);
+  if (key === undefined || !layout) return;
+  const fields = cols.map((c) => layout.fields.findIndex((f) => f.name === c.name));
+  if (fields.some((f, j) => f < 0 || layout.fields.findLastIndex((x) => x.name === cols[j]!.name) !== f)) return;
+  let known = KEY_SCHEMAS.get(definition);
+  if (!known) KEY_SCHEMAS.set(definition, (known = new Map()));
+  if (known.size >= KEY_SCHEMAS_MAX) known.delete(known.keys().next().value!);
+  known.set(key, fields);
+}
+
+/** The bytes after the batch are nothing, or an end-of-stream marker (current or legacy). */
+function endsAfterBatch(body: Uint8Array, layout: IpcBatchLayout): boolean {
+  const end = layout.bodyStart + layout.bodyLength;
+  const rest = body.length - end;
+  if (rest === 0) return true;
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  if (rest === 8) return view.getInt32(end, true) === -1 && view.getInt32(end + 4, true) === 0;
+  return rest === 4 && view.getInt32(end, true) === 0;
+}
+
+function keysFromKnownSchema(definition: object, cols: readonly Column[], body: Uint8Array): Row[] | undefined {
+  const key = schemaKey(body);
+  const fields = key === undefined ? undefined : KEY_SCHEMAS.get(definition)?.get(key);
+  if (!fields) return undefined;
+  const layout = layoutOf(body);
+  if (!layout || layout.length > LOOKUP_KEYS_MAX || !endsAfterBatch(body, layout)) return undefined;
+  const n = layout.length;
+  const rows: Row[] = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = {};
+  for (let j = 0; j < cols.length; j++) {
+    const c = cols[j]!;
+    const field = layout.fields[fields[j]!]!;
+    const nullCount = layout.nullCounts[fields[j]!]!;
+    if (nullCount !== 0) return undefined; // key columns are not nullable: the generic read refuses it
+    const buffers: Uint8Array[] = [];
+    for (let b = 0; b < field.bufferCount; b++) {
+      const region = layout.buffers[field.firstBuffer + b]!;
+      buffers.push(body.subarray(layout.bodyStart + region.offset, layout.bodyStart + region.offset + region.length));
+    }
+    if (columnProblem(c.type, { nullCount, buffers }, n) !== undefined) return undefined;
+    if (!readKeyColumn(c, buffers, n, rows)) return undefined;
+  }
+  return rows;
+}
+
+/** Fills column `c` of `rows` from its Arrow buffers (checked by columnProblem); false for a value the generic read refuses. */
+function readKeyColumn(c: Column, buffers: readonly Uint8Array[], n: number, rows: Row[]): boolean {
+  const data = buffers[buffers.length - 1]!;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const name = c.name;
+  switch (c.type) {
+    case 'int8': for (let i = 0; i < n; i++) rows[i]![name] = view.getInt8(i); break;
+    case 'int16': for (let i = 0; i < n; i++) rows[i]![name] = view.getInt16(i * 2, true); break;
+    case 'int32': for (let i = 0; i < n; i++) rows[i]![name] = view.getInt32(i * 4, true); break;
+    case 'int64': for (let i = 0; i < n; i++) rows[i]![name] = view.getBigInt64(i * 8, true); break;
+    case 'float32': for (let i = 0; i < n; i++) rows[i]![name] = view.getFloat32(i * 4, true); break;
+    case 'float64': for (let i = 0; i < n; i++) rows[i]![name] = view.getFloat64(i * 8, true); break;
+    case 'boolean': for (let i = 0; i < n; i++) rows[i]![name] = (data[i >> 3]! & (1 << (i & 7))) !== 0; break;
+    case 'date':
+      for (let i = 0; i < n; i++) {
+        const days = view.getInt32(i * 4, true);
+        if (days > DATE_DAYS_MAX || days < -DATE_DAYS_MAX) return false;
+        rows[i]![name] = days * DAY_MS;
+      }
+      break;
+    case 'timestamp':
+      for (let i = 0; i < n; i++) {
+        const ms = Number(view.getBigInt64(i * 8, true));
+        if (ms > TIMESTAMP_MS_MAX || ms < -TIMESTAMP_MS_MAX) return false;
+        rows[i]![name] = ms;
+      }
+      break;
+    case 'string':
+    case 'binary': {
+      const o = buffers[1]!;
+      const offsets = new DataView(o.buffer, o.byteOffset, o.byteLength);
+      for (let i = 0; i < n; i++) {
+        const start = offsets.getInt32(i * 4, true);
+        const end = offsets.getInt32(i * 4 + 4, true);
+        if (start < 0 || end < start || end > data.length) return false;
+        const bytes = new Uint8Array(data.buffer, data.byteOffset + start, end - start);
+        rows[i]![name] = c.type === 'string' ? UTF8.decode(bytes) : bytes;
+      }
+      break;
+    }
+  }
+  return true;
 }
 
 /** Numeric columns whose Arrow typed array holds the in-memory values as they are. */

@@ -2,6 +2,7 @@ import * as A from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/index.js';
 import { ARROW_LOOKUP_KEYS_MIN } from '../../src/client/lookuper.js';
+import { readIpcBatchLayout } from '../../src/common/arrow-ipc-layout.js';
 import { call, startServer, type ServerProcess } from './helpers.js';
 
 /** Lookups on both wires: Arrow keys in and an Arrow batch out, and the JSON text written from stored rows. */
@@ -80,6 +81,27 @@ describe('lookup: Arrow keys in, one Arrow record batch out', () => {
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
     expect(r.body.error.code).toBe(code);
+  });
+
+  it('refuses a damaged body with a schema it has read before (the fast key read) with 400 INVALID_ARROW', async () => {
+    const valid = keysIpc(['eu', 'us'], [1n, -7n]);
+    expect([...(await lookupArrow(valid)).getChild('__found')!]).toEqual([true, true]);
+    expect([...(await lookupArrow(valid)).getChild('id')!]).toEqual([1n, -7n]);
+    // The region column's offsets [0, 2, 4] sit in the body; damage them, and cut the body short.
+    const read = readIpcBatchLayout(valid, valid.length);
+    if (read.kind !== 'layout') throw new Error('no layout');
+    const offsetsAt = read.layout.bodyStart + read.layout.buffers[read.layout.fields[0]!.firstBuffer + 1]!.offset;
+    const damaged = (at: number, value: number) => {
+      const bytes = valid.slice();
+      new DataView(bytes.buffer).setInt32(offsetsAt + at, value, true);
+      return bytes;
+    };
+    for (const body of [damaged(4, 5), damaged(4, 40_000), damaged(8, 1_000), valid.subarray(0, read.layout.bodyStart + 4)]) {
+      const r = await call(server.url, 'POST', `${T}/scores/lookup`, body, { accept: ARROW });
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('INVALID_ARROW');
+    }
+    expect([...(await lookupArrow(valid)).getChild('__found')!]).toEqual([true, true]);
   });
 });
 

@@ -42,7 +42,7 @@ function lookupJson(table: TableRuntime, keys: readonly Row[]): Uint8Array {
 function lookupArrow(table: TableRuntime, keys: readonly Row[]): Uint8Array {
   const builder = new StoredRowBatchBuilder(table.definition.columns, keys.length);
   lookupInto(table, keys, builder);
-  return batchToIpc(builder.finish());
+  return builder.finishIpc();
 }
 
 export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSessions): void {
