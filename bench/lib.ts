@@ -75,6 +75,14 @@ async function stopProcess(proc: ChildProcess): Promise<void> {
   }
 }
 
+/** Stops `proc` once, however often it is called; also at the bench's exit. */
+function stopperOf(proc: ChildProcess): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopProcess(proc));
+  onCleanup(stop);
+  return stop;
+}
+
 export interface Lakestream {
   readonly url: string;
   readonly port: number;
@@ -93,13 +101,7 @@ export async function startLakestream(args: string[] = []): Promise<Lakestream> 
   if (profDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', profDir);
   const argv = [...nodeArgs, SERVER_ENTRY, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'info', ...args];
   const proc = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopProcess(proc);
-  };
-  onCleanup(stop);
+  const stop = stopperOf(proc);
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -157,13 +159,7 @@ export async function startRedis(appendfsync: 'everysec' | 'always'): Promise<Re
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', appendfsync,
     '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--logfile', path.join(dir, 'redis.log'),
   ], { stdio: 'ignore', detached: true });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopProcess(proc);
-  };
-  onCleanup(stop);
+  const stop = stopperOf(proc);
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     try {

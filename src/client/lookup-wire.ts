@@ -61,11 +61,12 @@ function columnValues(batch: A.RecordBatch, column: Column): Value[] {
   const text = column.type === 'string' ? Buffer.from(data.values.buffer, data.values.byteOffset, data.values.byteLength) : undefined;
   // Arrow JS computes nullCount on each read: read it once.
   const valid = data.nullCount > 0 ? data.nullBitmap : undefined;
+  // Arrow JS slices the offsets and fixed-width values with the data; only the bitmap keeps `offset`.
   for (let i = 0; i < batch.numRows; i++) {
-    const at = data.offset + i;
-    if (valid && !((valid[at >> 3]! >> (at & 7)) & 1)) values[i] = null;
-    else if (text) values[i] = text.toString('utf8', data.valueOffsets[at]!, data.valueOffsets[at + 1]!);
-    else values[i] = typed![at]!;
+    const bit = data.offset + i;
+    if (valid && !((valid[bit >> 3]! >> (bit & 7)) & 1)) values[i] = null;
+    else if (text) values[i] = text.toString('utf8', data.valueOffsets[i]!, data.valueOffsets[i + 1]!);
+    else values[i] = typed![i]!;
   }
   return values;
 }

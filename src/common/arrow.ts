@@ -147,8 +147,33 @@ function sameType(expected: A.DataType, actual: A.DataType): boolean {
   return true;
 }
 
-/** Keeps a leading U+FEFF: apache-arrow's own utf8 decoder drops it, which would change the value. */
+/** Keeps a leading U+FEFF: apache-arrow's and hyparquet's decoders drop it, which changes the value. */
 const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** A stored string's bytes as text, exactly (a leading U+FEFF stays; invalid bytes become U+FFFD). */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return UTF8.decode(bytes);
+}
+
+/**
+ * first, first + 1, ... as int64s (`_log_offset` columns). Below 2^53 (every real offset) the
+ * little-endian words are written from a number: a bigint per row would be an allocation per row.
+ */
+export function consecutiveInt64s(first: bigint, length: number): BigInt64Array {
+  const out = new BigInt64Array(length);
+  if (first < 0n || first + BigInt(length) > BigInt(Number.MAX_SAFE_INTEGER)) {
+    for (let i = 0; i < length; i++) out[i] = first + BigInt(i);
+    return out;
+  }
+  const words = new Uint32Array(out.buffer);
+  const start = Number(first);
+  for (let i = 0; i < length; i++) {
+    const v = start + i;
+    words[2 * i] = v >>> 0;
+    words[2 * i + 1] = Math.floor(v / 0x1_0000_0000);
+  }
+  return out;
+}
 
 /** apache-arrow slices the offsets (and index) buffers with the data; `d.offset` is for the bitmap. */
 function utf8At(d: A.Data, k: number): string {

@@ -1,5 +1,6 @@
 import { LakestreamError } from '../common/errors.js';
-import type { Column, TableKind } from '../common/schema.js';
+import type { TableDescription } from '../client/index.js';
+import type { Column } from '../common/schema.js';
 
 /**
  * Planning of a delta join (pure: table descriptions in, a frozen plan or a refusal out).
@@ -20,14 +21,7 @@ import type { Column, TableKind } from '../common/schema.js';
  */
 export type Side = 'left' | 'right';
 
-export interface TableShape {
-  readonly database: string;
-  readonly name: string;
-  readonly kind: TableKind;
-  readonly columns: readonly Column[];
-  readonly primaryKey: readonly string[];
-  readonly bucketKey: readonly string[];
-}
+export type TableShape = Pick<TableDescription, 'database' | 'name' | 'kind' | 'columns' | 'primaryKey' | 'bucketKey'>;
 
 /** One equality of the join condition: `left.left = right.right`. */
 export interface JoinPair {

@@ -41,6 +41,7 @@ import * as A from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import type { FileMetaData, SchemaElement } from 'hyparquet';
 import zstd from 'zstd-napi';
+import { decodeUtf8 } from '../common/arrow.js';
 import { fail, LakestreamError } from '../common/errors.js';
 import type { Column, ColumnType } from '../common/schema.js';
 import { COLUMN_TYPES } from '../common/schema.js';
@@ -561,9 +562,6 @@ function fromParquet(type: ColumnType, v: unknown): Value {
   }
 }
 
-/** Keeps a leading U+FEFF, which hyparquet's default string decoder drops. */
-const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
 /**
  * Decodes a lake file back into rows in the in-memory representation (int64 bigint, timestamps and
  * dates epoch ms, binary Uint8Array). Only row groups whose `__offset` statistics overlap
@@ -596,7 +594,7 @@ export async function decodeParquet(bytes: Uint8Array, columns: readonly Column[
       parsers: {
         timestampFromMilliseconds: (ms: bigint) => (ms === null || ms === undefined ? ms : Number(ms)),
         dateFromDays: (days: number) => (days === null || days === undefined ? days : days * DAY_MS),
-        stringFromBytes: (bytes: Uint8Array | undefined) => bytes && UTF8.decode(bytes),
+        stringFromBytes: (bytes: Uint8Array | undefined) => bytes && decodeUtf8(bytes),
       },
       rowFormat: 'array',
       onComplete: (rows: unknown[][]) => { raw = rows; },

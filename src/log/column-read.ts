@@ -56,12 +56,15 @@ export class ColumnReadPlan {
     return h.lastOffset < this.offset ? 'skip' : 'read';
   }
 
+  /** Whether a batch of `bytes` column bytes still fits the budget; false ends the read. */
+  fits(bytes: number): boolean {
+    if (this.batches.length > 0 && this.bytes + bytes > this.maxBytes) this.done = true;
+    return !this.done;
+  }
+
   /** Adds a batch of `bytes` column bytes unless it overruns the budget; false once the read is complete. */
   take(batch: ColumnBatch, bytes: number): boolean {
-    if (this.batches.length > 0 && this.bytes + bytes > this.maxBytes) {
-      this.done = true;
-      return false;
-    }
+    if (!this.fits(bytes)) return false;
     this.batches.push(batch);
     this.bytes += bytes;
     this.records += batch.recordCount;
@@ -164,8 +167,21 @@ function spans(layout: IpcBatchLayout, indexes: readonly number[]): { start: num
   return out;
 }
 
-/** One uncompressed batch at `pos`: its head, then only the wanted fields' ranges. */
-async function readProjectedBatch(seg: Segment, pos: number, h: BatchHeader, head: Buffer, names: readonly string[]): Promise<{ batch: ColumnBatch; bytes: number }> {
+/** The bytes `assemble` will count for the fields at `indexes`. */
+function fieldBytes(layout: IpcBatchLayout, indexes: readonly number[]): number {
+  let bytes = 0;
+  for (const fi of indexes) {
+    const f = layout.fields[fi]!;
+    for (let b = f.firstBuffer; b < f.firstBuffer + f.bufferCount; b++) bytes += layout.buffers[b]!.length;
+  }
+  return bytes;
+}
+
+/**
+ * One uncompressed batch at `pos`: its head, then only the wanted fields' ranges; undefined, without
+ * reading them, when the batch would overrun the read's budget.
+ */
+async function readProjectedBatch(seg: Segment, pos: number, h: BatchHeader, head: Buffer, names: readonly string[], plan: ColumnReadPlan): Promise<{ batch: ColumnBatch; bytes: number } | undefined> {
   const at = where(seg, pos);
   const streamLength = h.sizeBytes - HEADER_BYTES;
   let layout = layoutOf(at, head.subarray(HEADER_BYTES), streamLength);
@@ -176,14 +192,15 @@ async function readProjectedBatch(seg: Segment, pos: number, h: BatchHeader, hea
   }
   checkLayout(at, h, layout);
   const indexes = fieldIndexes(at, layout, names);
+  if (!plan.fits(fieldBytes(layout, indexes))) return undefined;
   const changeIndex = h.hasChangeType ? fieldIndexes(at, layout, [CHANGE_TYPE_COLUMN])[0]! : -1;
   const wanted = changeIndex >= 0 ? [...indexes, changeIndex] : indexes;
   const bodyAt = pos + HEADER_BYTES + layout.bodyStart;
   const parts = spans(layout, wanted);
   const bufs = await Promise.all(parts.map((s) => readExactly(seg, bodyAt + s.start, s.end - s.start)));
-  const lay = layout;
-  return assemble(h, lay, indexes, changeIndex, (i) => {
-    const r = lay.buffers[i]!;
+  const regions = layout.buffers;
+  return assemble(h, layout, indexes, changeIndex, (i) => {
+    const r = regions[i]!;
     if (r.length === 0) return new Uint8Array(0);
     const k = parts.findIndex((s) => r.offset >= s.start && r.offset + r.length <= s.end);
     return bufs[k]!.subarray(r.offset - parts[k]!.start, r.offset - parts[k]!.start + r.length);
@@ -203,10 +220,10 @@ export async function readProjectedBatches(seg: Segment, start: number, names: r
     const verdict = plan.judge(h);
     if (verdict === 'stop') return;
     if (verdict === 'read') {
-      const { batch, bytes } = h.compression === 'none'
-        ? await readProjectedBatch(seg, pos, h, head, names)
+      const read = h.compression === 'none'
+        ? await readProjectedBatch(seg, pos, h, head, names, plan)
         : await readCompressedBatch(seg, pos, h, names);
-      if (!plan.take(batch, bytes)) return;
+      if (!read || !plan.take(read.batch, read.bytes)) return;
     }
     pos += h.sizeBytes;
   }

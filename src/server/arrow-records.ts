@@ -4,13 +4,14 @@
  * buffers (views of what the log read) followed by the three system columns, then end-of-stream.
  * Rows from `offset`, at most `maxRecords`; a batch cut at either end is sliced.
  */
+import { consecutiveInt64s } from '../common/arrow.js';
 import { columnProblem, sliceColumn, type ColumnBuffers } from '../common/arrow-columns.js';
 import { encodeRecordBatchMessage, encodeSchemaMessage, IPC_END_OF_STREAM } from '../common/arrow-ipc-layout.js';
 import { BatchBody } from '../common/arrow-ipc-write.js';
 import { LakestreamError } from '../common/errors.js';
 import type { Column } from '../common/schema.js';
 import type { ColumnBatch } from '../log/column-read.js';
-import { changeTypeBuffers, logOffsetValues, outputSchema, timestampValues } from './records.js';
+import { changeTypeBuffers, outputSchema, timestampValues } from './records.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -19,7 +20,7 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
 }
 
 function systemColumns(body: BatchBody, batch: ColumnBatch, first: bigint, from: number, length: number): void {
-  body.column({ nullCount: 0, buffers: [EMPTY, bytesOf(logOffsetValues(first, length))] });
+  body.column({ nullCount: 0, buffers: [EMPTY, bytesOf(consecutiveInt64s(first, length))] });
   body.column({ nullCount: 0, buffers: [EMPTY, bytesOf(timestampValues(batch.commitTimestamp, length))] });
   const codes = batch.changeTypes ? batch.changeTypes.subarray(from, from + length) : null;
   if (codes && codes.length < length) throw new LakestreamError('STORAGE_ERROR', `stored change types cover ${codes.length} of ${length} rows`);

@@ -1,5 +1,5 @@
 import type * as A from 'apache-arrow';
-import { batchRows, conformBatch, DATE_DAYS_MAX, ipcToBatches } from '../common/arrow.js';
+import { batchRows, conformBatch, DATE_DAYS_MAX, decodeUtf8, ipcToBatches } from '../common/arrow.js';
 import { columnProblem } from '../common/arrow-columns.js';
 import { readIpcBatchLayout, type IpcBatchLayout } from '../common/arrow-ipc-layout.js';
 import { fail } from '../common/errors.js';
@@ -123,8 +123,6 @@ const KEY_SCHEMAS = new WeakMap<object, Map<string, number[]>>();
 const KEY_SCHEMAS_MAX = 16;
 const TIMESTAMP_MS_MAX = Number.MAX_SAFE_INTEGER;
 const DAY_MS = 86_400_000;
-/** Keeps a leading U+FEFF (it is part of the key); invalid bytes become U+FFFD as Arrow's decoder does. */
-const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The schema message of a stream (continuation marker, length, metadata) as a map key, or undefined. */
 function schemaKey(body: Uint8Array): string | undefined {
@@ -228,7 +226,7 @@ function readKeyColumn(c: Column, buffers: readonly Uint8Array[], n: number, row
         const end = offsets.getInt32(i * 4 + 4, true);
         if (start < 0 || end < start || end > data.length) return false;
         const bytes = new Uint8Array(data.buffer, data.byteOffset + start, end - start);
-        rows[i]![name] = c.type === 'string' ? UTF8.decode(bytes) : bytes;
+        rows[i]![name] = c.type === 'string' ? decodeUtf8(bytes) : bytes;
       }
       break;
     }

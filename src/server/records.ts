@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
 import {
-  arrowField, batchFromData, batchToIpc, CHANGE_TYPE_FIELD, COMMIT_TIMESTAMP_FIELD, ipcToBatches, LOG_OFFSET_FIELD, valueAt,
+  arrowField, batchFromData, batchToIpc, CHANGE_TYPE_FIELD, COMMIT_TIMESTAMP_FIELD, consecutiveInt64s, ipcToBatches, LOG_OFFSET_FIELD, valueAt,
 } from '../common/arrow.js';
 import { fail, LakestreamError } from '../common/errors.js';
 import { valueToJson } from '../common/json-values.js';
@@ -71,25 +71,12 @@ export function changeTypeData(codes: ArrayLike<number> | null, length: number):
   return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data });
 }
 
-/** `_log_offset` values from `first`: written as two 32-bit halves, no BigInt per row. */
-export function logOffsetValues(first: bigint, length: number): BigInt64Array {
-  const values = new BigInt64Array(length);
-  const words = new Uint32Array(values.buffer);
-  const start = Number(first); // offsets stay far below 2^53
-  for (let i = 0; i < length; i++) {
-    const v = start + i;
-    words[i * 2] = v % 0x1_0000_0000;
-    words[i * 2 + 1] = Math.floor(v / 0x1_0000_0000);
-  }
-  return values;
-}
-
 export function timestampValues(ts: number, length: number): BigInt64Array {
   return new BigInt64Array(length).fill(BigInt(ts));
 }
 
 function offsetData(first: bigint, length: number): A.Data {
-  return A.makeData({ type: new A.Int64(), length, nullCount: 0, data: logOffsetValues(first, length) });
+  return A.makeData({ type: new A.Int64(), length, nullCount: 0, data: consecutiveInt64s(first, length) });
 }
 
 function timestampData(ts: number, length: number): A.Data {

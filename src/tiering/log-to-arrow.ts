@@ -1,30 +1,7 @@
 import * as A from 'apache-arrow';
-import { batchFromData, COMMIT_TIMESTAMP_FIELD, ipcToBatches, LOG_OFFSET_FIELD, STORED_CHANGE_TYPE_FIELD, arrowField } from '../common/arrow.js';
+import { batchFromData, COMMIT_TIMESTAMP_FIELD, consecutiveInt64s, ipcToBatches, LOG_OFFSET_FIELD, STORED_CHANGE_TYPE_FIELD, arrowField } from '../common/arrow.js';
 import type { Column } from '../common/schema.js';
 import type { StoredBatch } from '../log/bucket-log.js';
-
-const WORD = 2 ** 32;
-
-/**
- * first, first + 1, ... as int64s. Below 2^53 (every real offset) the words are written from a
- * number (low word first: little-endian, as parquet-write.ts requires): a bigint per row would be
- * half a million allocations per tiered file.
- */
-function consecutiveOffsets(first: bigint, len: number): BigInt64Array {
-  const out = new BigInt64Array(len);
-  if (first < 0n || first + BigInt(len) > BigInt(Number.MAX_SAFE_INTEGER)) {
-    for (let i = 0; i < len; i++) out[i] = first + BigInt(i);
-    return out;
-  }
-  const words = new Uint32Array(out.buffer);
-  const start = Number(first);
-  for (let i = 0; i < len; i++) {
-    const v = start + i;
-    words[2 * i] = v >>> 0;
-    words[2 * i + 1] = Math.floor(v / WORD);
-  }
-  return out;
-}
 
 /**
  * Stored batches as the Parquet encoder takes them: the table columns plus `_log_offset`,
@@ -40,7 +17,7 @@ export function storedToArrow(stored: readonly StoredBatch[], from: bigint, colu
       if (skip < n) {
         const part = skip === 0 ? batch : batch.slice(skip, n);
         const len = n - skip;
-        const offsets = consecutiveOffsets(base + BigInt(skip), len);
+        const offsets = consecutiveInt64s(base + BigInt(skip), len);
         const fields = [...columns.map(arrowField), LOG_OFFSET_FIELD, COMMIT_TIMESTAMP_FIELD];
         const children = columns.map((c) => part.getChild(c.name)!.data[0]!);
         children.push(
