@@ -72,7 +72,7 @@ export async function run(): Promise<Record<string, unknown>> {
     bench: 'upsert',
     setup: {
       rowPayloadBytes: ROW_BYTES, batchRows: BATCH_ROWS, writers: WRITERS, keySpace: KEYS, preloadedKeys: PRELOAD_BATCHES * BATCH_ROWS,
-      timedUpserts: upserts, updatesShare: 0.5, buckets: 1, durability: 'lakestream acknowledges after the changelog fdatasync and the LMDB commit',
+      timedUpserts: upserts, updatesShare: 0.5, buckets: 1, durability: 'lakestream acknowledges after the changelog fdatasync; the LMDB index follows in batched transactions (lookups read the memtable first; a restart replays the log)',
     },
     lakestream: { preloadRowsPerSec: round(PRELOAD_BATCHES * BATCH_ROWS / preloadSeconds), seconds: round(lsSeconds, 2), upsertsPerSec: round(lsRate), payloadMBPerSec: round(lsRate * ROW_BYTES / 1e6, 1) },
     peer: { name: `redis ${redis.version} HSET (AOF appendfsync always)`, keysAfter: dbsize, seconds: round(redisSeconds, 2), upsertsPerSec: round(redisRate) },

@@ -1,11 +1,12 @@
 import type { Database, RootDatabase, Transaction } from 'lmdb';
 import { batchRows, batchToIpc, ipcToBatches, rowsToBatch } from '../common/arrow.js';
 import { fail } from '../common/errors.js';
-import { encodeKey, prefixUpperBound } from '../common/key-encoding.js';
+import { compareBytes, decodeKey, encodeKey, encodeKeyPrefix, prefixUpperBound } from '../common/key-encoding.js';
 import type { Column } from '../common/schema.js';
 import { CHANGE_TYPES, type ChangeType, type Row } from '../common/values.js';
 import type { AppendResult, BucketLog } from '../log/bucket-log.js';
 import { applyBatch, keyId, type AppliedBatch, type ChangelogImage, type KvOp } from './changelog.js';
+import { Memtable, type MemEntry } from './memtable.js';
 import type { RowMerger } from './merge-engine.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
@@ -15,6 +16,16 @@ export interface KvTableShape {
   readonly keyColumns: readonly Column[];
   readonly engine: RowMerger;
   readonly image: ChangelogImage;
+  /** How many leading key columns form the bucket key when prefix lookups are served (else 0). */
+  readonly prefixColumns: number;
+}
+
+/** When acknowledged rows move from the memtable into LMDB. */
+export interface KvIndexOptions {
+  /** Flush at least this often while the memtable holds anything (bounds replay after a crash). */
+  readonly flushIntervalMs: number;
+  /** Flush once the memtable holds this many bytes; writers wait above twice this. */
+  readonly memtableBytes: number;
 }
 
 /** What a write did in this bucket: the changelog offsets, or nothing when no row changed. */
@@ -30,21 +41,30 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /**
- * One bucket of a primary-key table: its log (the truth) and its LMDB index (derived from it).
+ * One bucket of a primary-key table: its log (the truth) and its index (derived from it).
  *
- * A write is planned synchronously against the index plus the prewrite buffer (writes whose changelog
- * is appended but not yet in LMDB, as Fluss's KvPreWriteBuffer), appended to the log in the same
- * turn so changelog order is merge order, and only once the log is durable written to LMDB together
- * with the applied offset. Lookups read LMDB alone, so they never see an unacknowledged row; the
- * writer is acknowledged after the LMDB commit, so it reads its own writes. On open, the log is
- * replayed from the applied offset: after a kill -9 the index equals the replay of the changelog.
+ * A write is planned synchronously against the prewrite buffer (writes whose changelog is appended
+ * but not yet durable, as Fluss's KvPreWriteBuffer), the memtable and LMDB, and appended to the log
+ * in the same turn, so changelog order is merge order. Once the log is durable the key states move
+ * to the memtable and the writer is acknowledged; lookups read the memtable before LMDB, so they
+ * see every acknowledged row and never an unacknowledged one. The memtable reaches LMDB in large
+ * sorted transactions on LMDB's write thread, together with the applied offset, so the index may
+ * lag the log; on open the log is replayed from the applied offset, and after a kill -9 the index
+ * equals the replay of the changelog.
  */
 export class KvBucket {
   private readonly prewrite = new Map<string, { row: Row | undefined; version: number }>();
+  private readonly memtable = new Memtable();
   private version = 0;
-  /** The first offset whose change is not yet in LMDB: readers of the changelog stop here. */
+  /** The first offset whose change is not in the memtable or LMDB: readers of the changelog stop here. */
   private visible = 0n;
   private readonly visibleWaiters = new Set<{ offset: bigint; wake: () => void }>();
+  /** Memtable applies run in log order, whatever order the appends' promises settle in. */
+  private applyTail: Promise<unknown> = Promise.resolve();
+  private flushing: Promise<void> | undefined;
+  private flushFailure: unknown;
+  private readonly flushTimer: NodeJS.Timeout;
+  private closed = false;
 
   private constructor(
     readonly bucket: number,
@@ -53,13 +73,22 @@ export class KvBucket {
     private readonly db: Database<Buffer, Buffer>,
     private readonly meta: Database<string, string>,
     private readonly shape: KvTableShape,
-  ) {}
+    private readonly options: KvIndexOptions,
+  ) {
+    this.flushTimer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs);
+    this.flushTimer.unref();
+  }
 
-  static async open(bucket: number, log: BucketLog, env: RootDatabase, shape: KvTableShape): Promise<KvBucket> {
+  static async open(bucket: number, log: BucketLog, env: RootDatabase, shape: KvTableShape, options: KvIndexOptions): Promise<KvBucket> {
     const db = env.openDB<Buffer, Buffer>({ name: `bucket-${bucket}`, keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<string, string>({ name: 'meta', encoding: 'string' });
-    const kv = new KvBucket(bucket, log, env, db, meta, shape);
-    await kv.replay();
+    const kv = new KvBucket(bucket, log, env, db, meta, shape, options);
+    try {
+      await kv.replay();
+    } catch (err) {
+      clearInterval(kv.flushTimer);
+      throw err;
+    }
     kv.visible = log.highWatermark;
     return kv;
   }
@@ -68,7 +97,7 @@ export class KvBucket {
     return `applied-${this.bucket}`;
   }
 
-  /** The first log offset not yet reflected in the index. */
+  /** The first log offset not yet reflected in LMDB (the memtable may hold later ones). */
   appliedOffset(txn?: Transaction): bigint {
     const v = this.meta.get(this.appliedKey, txn ? { transaction: txn } : undefined);
     return v === undefined ? 0n : BigInt(v);
@@ -79,7 +108,7 @@ export class KvBucket {
     if (offset < this.log.logStartOffset) offset = this.log.logStartOffset;
     while (offset < this.log.highWatermark) {
       const batches = await this.log.read(offset, { maxBytes: REPLAY_BYTES });
-      const writes = new Map<string, { key: Uint8Array; row: Row | undefined }>();
+      const writes = new Map<string, MemEntry>();
       for (const sb of batches) {
         let at = sb.baseOffset;
         for (const batch of ipcToBatches(sb.arrowIpc).batches) {
@@ -89,13 +118,14 @@ export class KvBucket {
             const type = CHANGE_TYPES[codes?.[i] ?? 1];
             if (type === '-U') return;
             const key = this.keyOf(row);
-            writes.set(keyId(key), { key, row: type === '-D' ? undefined : row });
+            writes.set(keyId(key), { key, value: type === '-D' ? undefined : encodeRow(this.shape.columns, row) });
           });
           at += BigInt(batch.numRows);
         }
         offset = sb.lastOffset + 1n;
       }
-      await this.commitIndex(writes.values(), offset);
+      const ids = [...writes.keys()].sort();
+      await this.writeIndex(ids.map((id) => writes.get(id)!), offset);
     }
   }
 
@@ -103,17 +133,17 @@ export class KvBucket {
     return encodeKey(this.shape.keyColumns, this.shape.keyColumns.map((c) => row[c.name] ?? null));
   }
 
-  private stored(key: Uint8Array): Row | undefined {
-    const bytes = this.readBorrowed(key);
-    return bytes === undefined ? undefined : decodeRow(this.shape.columns, bytes);
-  }
-
   /**
-   * The stored row bytes of `key`, without a copy: lmdb-js's shared read buffer, valid only until
-   * the next read on this thread, so use or copy them at once (decodeRow and the lookup writers copy
-   * what they keep). Reads within one synchronous pass share lmdb-js's read transaction: one snapshot.
+   * The current row bytes of `key` (memtable, then LMDB), without a copy: the memtable's bytes or
+   * lmdb-js's shared read buffer, valid only until the next read on this thread, so use or copy them
+   * at once (decodeRow and the lookup writers copy what they keep). Reads within one synchronous
+   * pass see one state: the memtable changes and lmdb-js renews its read transaction between turns.
    */
   readBorrowed(key: Uint8Array): Uint8Array | undefined {
+    if (this.memtable.size > 0) {
+      const entry = this.memtable.get(keyId(key));
+      if (entry) return entry.value;
+    }
     // lmdb-js copies a binary key into its key buffer with Uint8Array#set: no Buffer wrapper needed.
     return this.db.getBinaryFast(key as Buffer);
   }
@@ -122,39 +152,110 @@ export class KvBucket {
   plan(ops: readonly KvOp[]): AppliedBatch {
     return applyBatch(this.shape.engine, this.shape.image, (key) => {
       const pending = this.prewrite.get(keyId(key));
-      return pending ? pending.row : this.stored(key);
+      if (pending) return pending.row;
+      const bytes = this.readBorrowed(key);
+      return bytes === undefined ? undefined : decodeRow(this.shape.columns, bytes);
     }, ops);
   }
 
   /**
-   * Appends the planned changelog (in this turn, so it follows the plan's order), then after it is
-   * durable applies it to LMDB. Resolves once both are done.
+   * Appends the planned changelog (in this turn, so it follows the plan's order) and, once it is
+   * durable, moves the key states into the memtable. Resolves then; above the memtable's limit it
+   * first waits for a flush, which holds writers back to LMDB's pace.
    */
   async commit(plan: AppliedBatch, writer?: { writerId: bigint; sequence: number }): Promise<KvWriteResult> {
     if (plan.changes.length === 0) return { baseOffset: null, changes: 0 };
+    if (this.flushFailure !== undefined) throw this.flushFailure;
     const version = ++this.version;
     for (const [id, w] of plan.writes) this.prewrite.set(id, { row: w.row, version });
     const types: ChangeType[] = plan.changes.map((c) => c.type);
     const ipc = batchToIpc(rowsToBatch(this.shape.columns, plan.changes.map((c) => c.row), types));
+    const appended = this.log.append({
+      arrowIpc: ipc, recordCount: plan.changes.length, hasChangeType: true,
+      ...(writer ? { writerId: writer.writerId, batchSequence: writer.sequence } : {}),
+    });
+    const applied = this.applyTail.then(() => appended).then((result) => {
+      this.toMemtable(plan, result.lastOffset + 1n);
+      return result;
+    });
+    this.applyTail = applied.catch(() => undefined);
     let result: AppendResult;
     try {
-      result = await this.log.append({
-        arrowIpc: ipc, recordCount: plan.changes.length, hasChangeType: true,
-        ...(writer ? { writerId: writer.writerId, batchSequence: writer.sequence } : {}),
-      });
-    } catch (err) {
+      result = await applied;
+    } finally {
       this.dropPrewrites(plan, version);
-      throw err;
     }
-    await this.commitIndex(plan.writes.values(), result.lastOffset + 1n);
-    this.dropPrewrites(plan, version);
-    this.advanceVisible(result.lastOffset + 1n);
+    if (this.memtable.bytes >= this.options.memtableBytes) {
+      const flushed = this.flush();
+      if (this.memtable.bytes >= 2 * this.options.memtableBytes) await flushed;
+    }
     return { baseOffset: result.baseOffset, changes: plan.changes.length };
   }
 
+  private toMemtable(plan: AppliedBatch, end: bigint): void {
+    for (const [id, w] of plan.writes) {
+      const value = w.row === undefined ? undefined : asBuffer(encodeRow(this.shape.columns, w.row));
+      this.memtable.set(id, { key: w.key, value, ...(this.shape.prefixColumns > 0 ? { prefixId: this.prefixIdOf(w.key) } : {}) });
+    }
+    this.advanceVisible(end);
+  }
+
+  private prefixIdOf(key: Uint8Array): string {
+    const cols = this.shape.keyColumns.slice(0, this.shape.prefixColumns);
+    return keyId(encodeKeyPrefix(cols, decodeKey(this.shape.keyColumns, key).slice(0, cols.length)));
+  }
+
   /**
-   * The changelog is readable up to here. A change becomes visible only once the index holds it,
-   * so a consumer that reads a change and then looks the key up (the delta join) sees that change.
+   * Writes the memtable to LMDB with the offset it reflects, in one transaction on lmdb-js's write
+   * thread, then drops what it wrote unless a newer write replaced it meanwhile. Only one runs at a
+   * time; a call while one runs waits for it and flushes what came after.
+   */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flush());
+    if (this.memtable.size === 0) return Promise.resolve();
+    const snapshot = this.memtable.snapshot();
+    const end = this.visible;
+    this.flushing = this.writeIndex(snapshot.entries, end).then(
+      () => this.memtable.release(snapshot),
+      (err: unknown) => {
+        // Writes stop, as for a log that cannot fsync: acknowledging more rows that cannot reach
+        // the index would only grow the memtable. A restart replays them from the log.
+        this.flushFailure = err;
+        throw err;
+      },
+    ).finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /**
+   * Queues the puts and the applied offset in one synchronous pass: lmdb-js commits the writes of
+   * one event turn in one transaction, executed off the main thread. Sorted keys let LMDB fill
+   * each page it dirties with neighbours.
+   */
+  private writeIndex(entries: readonly MemEntry[], appliedOffset: bigint): Promise<unknown> {
+    for (const e of entries) {
+      const key = asBuffer(e.key);
+      if (e.value === undefined) void this.db.remove(key);
+      else void this.db.put(key, asBuffer(e.value));
+    }
+    return this.meta.put(this.appliedKey, appliedOffset.toString());
+  }
+
+  /** Stops the flush timer and writes what the memtable holds, so a restart replays nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.flushTimer);
+    await this.applyTail;
+    if (this.flushFailure === undefined) await this.flush();
+  }
+
+  /**
+   * The changelog is readable up to here. A change becomes visible once lookups see it (the
+   * memtable holds it), so a consumer that reads a change and then looks the key up (the delta
+   * join) sees that change.
    */
   get visibleOffset(): bigint {
     return this.visible;
@@ -187,31 +288,19 @@ export class KvBucket {
     for (const id of plan.writes.keys()) if (this.prewrite.get(id)?.version === version) this.prewrite.delete(id);
   }
 
-  /**
-   * Applies final key states and the applied offset in one LMDB transaction. The puts are queued in
-   * one synchronous pass (lmdb-js batches them for its write thread); row values are Buffers from
-   * encodeRow and keys are wrapped, not copied.
-   */
-  private commitIndex(writes: Iterable<{ key: Uint8Array; row: Row | undefined }>, appliedOffset: bigint): Promise<unknown> {
-    const list = [...writes];
-    return this.env.transaction(() => {
-      for (const w of list) {
-        const key = asBuffer(w.key);
-        if (w.row === undefined) void this.db.remove(key);
-        else void this.db.put(key, asBuffer(encodeRow(this.shape.columns, w.row)));
-      }
-      void this.meta.put(this.appliedKey, appliedOffset.toString());
-    });
-  }
-
+  /** The rows whose key starts with `prefix` (the encoded bucket key), in key order: LMDB's range merged with the memtable's. */
   prefixLookup(prefix: Uint8Array, limit: number): Row[] {
     const end = prefixUpperBound(prefix);
-    const rows: Row[] = [];
-    for (const { value } of this.db.getRange({ start: Buffer.from(prefix), ...(end ? { end: Buffer.from(end) } : {}), limit: limit + 1 })) {
-      rows.push(decodeRow(this.shape.columns, value));
+    const pending = this.memtable.size > 0 ? this.memtable.withPrefix(keyId(prefix)) : new Map<string, MemEntry>();
+    const found: { key: Uint8Array; row: Row }[] = [];
+    const range = this.db.getRange({ start: Buffer.from(prefix), ...(end ? { end: Buffer.from(end) } : {}), limit: limit + 1 + pending.size });
+    for (const { key, value } of range) {
+      if (!pending.has(keyId(key))) found.push({ key, row: decodeRow(this.shape.columns, value) });
     }
-    if (rows.length > limit) fail('TOO_MANY_KEYS', `a prefix matched more than ${limit} rows; narrow it or page through GET .../buckets/{b}/rows`);
-    return rows;
+    for (const e of pending.values()) if (e.value !== undefined) found.push({ key: e.key, row: decodeRow(this.shape.columns, e.value) });
+    if (found.length > limit) fail('TOO_MANY_KEYS', `a prefix matched more than ${limit} rows; narrow it or page through GET .../buckets/{b}/rows`);
+    if (pending.size > 0) found.sort((a, b) => compareBytes(a.key, b.key));
+    return found.map((f) => f.row);
   }
 
   /** Rows after `after` (exclusive) in key order, read in `txn`, at most `limit`. */

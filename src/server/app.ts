@@ -122,7 +122,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const catalog = Catalog.open(config.dataDir);
   const lake = await openLake(config, app.log);
   const metrics = new ServerMetrics(lake.tiering);
-  const tables = new TableStore(config.dataDir, catalog, lake.tiering, { onSync: metrics.observeFsync });
+  const tables = new TableStore(config.dataDir, catalog, lake.tiering, { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes }, { onSync: metrics.observeFsync });
   metrics.watch(tables);
   await tables.openAll();
   const retention = setInterval(() => {

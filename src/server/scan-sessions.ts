@@ -25,7 +25,8 @@ export class ScanSessions {
     this.timer.unref();
   }
 
-  page(kv: KvBucket, cursor: string | undefined, limit: number): { rows: Row[]; cursor: string | null; logOffset: string } {
+  /** A page of rows; the first page flushes the bucket's memtable, so the snapshot holds every acknowledged write. */
+  async page(kv: KvBucket, cursor: string | undefined, limit: number): Promise<{ rows: Row[]; cursor: string | null; logOffset: string }> {
     let id: string;
     let session: Session;
     let after: Uint8Array | undefined;
@@ -38,6 +39,7 @@ export class ScanSessions {
       after = new Uint8Array(Buffer.from(cursor.slice(dot + 1), 'base64url'));
     } else {
       if (this.sessions.size >= this.max) fail('OVERLOADED', `${this.max} snapshot scans are open; retry later`);
+      await kv.flush();
       const txn = kv.readTransaction();
       id = randomUUID();
       session = { kv, txn, logOffset: kv.appliedOffset(txn), expiresAt: 0 };

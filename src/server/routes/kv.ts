@@ -96,7 +96,7 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     const bucket = bucketParam(req.params.bucket);
     table.bucket(bucket);
     const limit = intParam(req.query.limit, 'limit', 10_000, 1, 100_000);
-    const page = scans.page(kv[bucket]!, req.query.after, limit);
+    const page = await scans.page(kv[bucket]!, req.query.after, limit);
     return { rows: page.rows.map((r) => rowToJson(table.definition.columns, r)), cursor: page.cursor, logOffset: page.logOffset };
   });
 }

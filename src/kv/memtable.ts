@@ -1,0 +1,83 @@
+/** One key's acknowledged state: its stored row bytes, or undefined for a deleted key. */
+export interface MemEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | undefined;
+  /** `keyId` of the key's bucket-key prefix, for tables that serve prefix lookups. */
+  readonly prefixId?: string;
+}
+
+/** Bytes a Map entry, its key string and the entry object cost beyond the key and row bytes. */
+const ENTRY_OVERHEAD = 120;
+
+/** Entries in key order with the ids they were stored under: what one index flush writes. */
+export interface MemSnapshot {
+  readonly ids: readonly string[];
+  readonly entries: readonly MemEntry[];
+}
+
+/**
+ * Key states whose changelog is durable and acknowledged but which are not yet in LMDB, as the
+ * memtable of an LSM tree: writes land here and reach the B-tree in large sorted transactions,
+ * where LMDB pays for each dirtied page once per flush instead of once per request. Keyed by
+ * `keyId` (latin1 of the key bytes), so sorting ids is sorting keys.
+ */
+export class Memtable {
+  private readonly entries = new Map<string, MemEntry>();
+  private readonly byPrefix = new Map<string, Set<string>>();
+  private heldBytes = 0;
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** What the entries hold in memory, estimated: the back-pressure measure. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  get(id: string): MemEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  set(id: string, entry: MemEntry): void {
+    const old = this.entries.get(id);
+    if (old) this.heldBytes -= sizeOf(old);
+    this.entries.set(id, entry);
+    this.heldBytes += sizeOf(entry);
+    if (entry.prefixId === undefined) return;
+    let ids = this.byPrefix.get(entry.prefixId);
+    if (!ids) this.byPrefix.set(entry.prefixId, (ids = new Set()));
+    ids.add(id);
+  }
+
+  /** Every entry, in key order. */
+  snapshot(): MemSnapshot {
+    const ids = [...this.entries.keys()].sort();
+    return { ids, entries: ids.map((id) => this.entries.get(id)!) };
+  }
+
+  /** Drops the entries a flush wrote, except those replaced since the snapshot (they are newer). */
+  release(snapshot: MemSnapshot): void {
+    snapshot.ids.forEach((id, i) => {
+      const entry = snapshot.entries[i]!;
+      if (this.entries.get(id) !== entry) return;
+      this.entries.delete(id);
+      this.heldBytes -= sizeOf(entry);
+      if (entry.prefixId === undefined) return;
+      const ids = this.byPrefix.get(entry.prefixId)!;
+      ids.delete(id);
+      if (ids.size === 0) this.byPrefix.delete(entry.prefixId);
+    });
+  }
+
+  /** The entries (deleted keys included) under one bucket-key prefix, by id. */
+  withPrefix(prefixId: string): Map<string, MemEntry> {
+    const found = new Map<string, MemEntry>();
+    for (const id of this.byPrefix.get(prefixId) ?? []) found.set(id, this.entries.get(id)!);
+    return found;
+  }
+}
+
+function sizeOf(e: MemEntry): number {
+  return ENTRY_OVERHEAD + e.key.byteLength * 2 + (e.value?.byteLength ?? 0);
+}
