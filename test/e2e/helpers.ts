@@ -39,15 +39,21 @@ export async function startServer(opts: { dataDir?: string; port?: number; args?
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
+    // Only a server that has not started is killed: one serving longer than 30 s is the test's.
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /"address":"http:\/\/[^"]*:(\d+)"/.exec(out);
-      if (m) resolve(Number(m[1]));
+      if (!m) return;
+      clearTimeout(timer);
+      resolve(Number(m[1]));
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before serving:\n${out}`)));
-    setTimeout(() => {
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before serving:\n${out}`));
+    });
+    const timer = setTimeout(() => {
       // Never leave a half-started server behind (it runs detached, in its own process group).
       try {
         process.kill(-proc.pid!, 'SIGKILL');
@@ -55,7 +61,7 @@ export async function startServer(opts: { dataDir?: string; port?: number; args?
         // already gone
       }
       reject(new Error(`server did not start in 30 s:\n${out}`));
-    }, 30_000).unref();
+    }, 30_000);
   });
   return {
     url: `http://127.0.0.1:${port}`,
