@@ -1,5 +1,5 @@
 import { fail } from './errors.js';
-import type { Column } from './schema.js';
+import type { Column, ColumnType } from './schema.js';
 import type { Value } from './values.js';
 
 /**
@@ -59,6 +59,8 @@ const INT_RANGE: Record<'int8' | 'int16' | 'int32', readonly [number, number]> =
 class ByteWriter {
   private bytes = new Uint8Array(32);
   private view = new DataView(this.bytes.buffer);
+  /** `written()` views of `bytes`, by length: a lookup reads many keys of one length, each one a view to make. */
+  private views: Uint8Array[] = [];
   length = 0;
 
   private ensure(extra: number): void {
@@ -67,8 +69,13 @@ class ByteWriter {
     while (size < this.length + extra) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.bytes.subarray(0, this.length));
-    this.bytes = next;
-    this.view = new DataView(next.buffer);
+    this.replace(next);
+  }
+
+  private replace(bytes: Uint8Array<ArrayBuffer>): void {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer);
+    this.views = [];
   }
 
   byte(b: number): void {
@@ -94,6 +101,23 @@ class ByteWriter {
     this.length += 8;
   }
 
+  /** A safe integer as an int64 component (sign bit flipped), from its 32-bit halves: no bigint made. */
+  safeInt64(v: number): void {
+    const high = Math.floor(v / 2 ** 32);
+    this.uint32((high ^ 0x80000000) >>> 0);
+    this.uint32(v - high * 2 ** 32);
+  }
+
+  /** The int64 held little-endian at `src[at..at+8)` (as Arrow holds it) as an int64 component: bytes reversed, sign bit flipped. */
+  int64LE(src: Uint8Array, at: number): void {
+    this.ensure(8);
+    const out = this.bytes;
+    const p = this.length;
+    out[p] = src[at + 7]! ^ 0x80;
+    for (let k = 1; k < 8; k++) out[p + k] = src[at + 7 - k]!;
+    this.length += 8;
+  }
+
   float32(v: number): void {
     this.ensure(4);
     this.view.setFloat32(this.length, v);
@@ -106,10 +130,11 @@ class ByteWriter {
     this.length += 8;
   }
 
-  /** Writes bytes with 0x00 escaped, then the terminator. */
-  escaped(src: Uint8Array): void {
-    this.ensure(src.length * 2 + 2);
-    for (const b of src) {
+  /** Writes `src[start..end)` with 0x00 escaped, then the terminator. */
+  escaped(src: Uint8Array, start = 0, end = src.length): void {
+    this.ensure((end - start) * 2 + 2);
+    for (let k = start; k < end; k++) {
+      const b = src[k]!;
       this.bytes[this.length++] = b;
       if (b === ESCAPE) this.bytes[this.length++] = ESCAPED_ZERO;
     }
@@ -128,13 +153,18 @@ class ByteWriter {
 
   /** Drops a buffer grown by an unusually long key, so the shared writer does not keep it. */
   shrink(): void {
-    if (this.bytes.length <= 4096) return;
-    this.bytes = new Uint8Array(32);
-    this.view = new DataView(this.bytes.buffer);
+    if (this.bytes.length > 4096) this.replace(new Uint8Array(32));
   }
 
   finish(): Uint8Array {
     return this.bytes.slice(0, this.length);
+  }
+
+  /** The bytes written, not copied: valid until the next write. */
+  written(): Uint8Array {
+    let view = this.views[this.length];
+    if (view === undefined) this.views[this.length] = view = this.bytes.subarray(0, this.length);
+    return view;
   }
 }
 
@@ -143,9 +173,9 @@ function badValue(column: Column, value: Value, expected: string): never {
   fail('INVALID_VALUE', `key column '${column.name}' (${column.type}) needs ${expected}, got ${String(shown).slice(0, 100)}`);
 }
 
-function epochMs(column: Column, value: Value): bigint {
+function epochMs(column: Column, value: Value): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) badValue(column, value, 'an integer number of epoch milliseconds');
-  return BigInt(value);
+  return value;
 }
 
 function writeComponent(w: ByteWriter, column: Column, value: Value): void {
@@ -173,7 +203,7 @@ function writeComponent(w: ByteWriter, column: Column, value: Value): void {
       return;
     case 'date':
     case 'timestamp':
-      w.uint64(epochMs(column, value) + SIGN64);
+      w.safeInt64(epochMs(column, value));
       return;
     case 'float32':
     case 'float64': {
@@ -208,12 +238,16 @@ function writeComponent(w: ByteWriter, column: Column, value: Value): void {
 /** Encoding is synchronous and never re-entered, so one writer serves every key (no allocation per key). */
 const SHARED_WRITER = new ByteWriter();
 
+function checkLength(w: ByteWriter, what: string): void {
+  if (w.length > KEY_BYTES_MAX) fail('INVALID_KEY', `the encoded ${what} is ${w.length} bytes, more than the maximum of ${KEY_BYTES_MAX}`);
+}
+
 function encodeColumns(columns: readonly Column[], values: readonly Value[], what: string): Uint8Array {
   const w = SHARED_WRITER;
   w.length = 0;
   w.shrink();
   for (let i = 0; i < values.length; i++) writeComponent(w, columns[i]!, values[i]!);
-  if (w.length > KEY_BYTES_MAX) fail('INVALID_KEY', `the encoded ${what} is ${w.length} bytes, more than the maximum of ${KEY_BYTES_MAX}`);
+  checkLength(w, what);
   return w.finish();
 }
 
@@ -234,6 +268,67 @@ export function encodeKeyPrefix(columns: readonly Column[], values: readonly Val
     fail('INVALID_KEY', `a key prefix has at most ${columns.length} value(s), got ${values.length}`);
   }
   return encodeColumns(columns, values, 'key prefix');
+}
+
+const DAY_MS = 86_400_000;
+
+/** Row i of a fixed-width Arrow column whose value is a boolean or a number (nothing allocated to read it). */
+function arrowScalar(type: ColumnType, data: Uint8Array, view: DataView, i: number): boolean | number {
+  switch (type) {
+    case 'boolean': return (data[i >> 3]! & (1 << (i & 7))) !== 0;
+    case 'int8': return view.getInt8(i);
+    case 'int16': return view.getInt16(i * 2, true);
+    case 'int32': return view.getInt32(i * 4, true);
+    case 'float32': return view.getFloat32(i * 4, true);
+    default: return view.getFloat64(i * 8, true);
+  }
+}
+
+/**
+ * Keys straight from the Arrow buffers of the key columns (in key-encoding order; each column's
+ * buffers as Arrow lays them out, checked by `columnProblem`, no nulls), encoded one at a time into
+ * one reused buffer. Key i is exactly `encodeKey` of the values in row i, but no value is made for
+ * it: int64 and timestamp bytes are reordered, strings and binary escaped from the data buffer, dates
+ * scaled without a bigint. It writes whatever bytes it is given, so values the generic Arrow read
+ * refuses (a date or timestamp out of range, a string that is not UTF-8) must be refused first.
+ */
+export class ArrowKeyEncoder {
+  private readonly writer = new ByteWriter();
+  private readonly data: Uint8Array[];
+  private readonly views: DataView[];
+  /** String and binary columns only. */
+  private readonly offsets: (DataView | undefined)[];
+
+  constructor(private readonly columns: readonly Column[], buffers: readonly (readonly Uint8Array[])[], readonly count: number) {
+    const viewOf = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.data = buffers.map((b) => b[b.length - 1]!);
+    this.views = this.data.map(viewOf);
+    this.offsets = columns.map((c, j) => (c.type === 'string' || c.type === 'binary' ? viewOf(buffers[j]![1]!) : undefined));
+  }
+
+  /** Key i, in a buffer the next call overwrites. */
+  encoded(i: number): Uint8Array {
+    const w = this.writer;
+    w.length = 0;
+    for (let j = 0; j < this.columns.length; j++) {
+      const column = this.columns[j]!;
+      const data = this.data[j]!;
+      switch (column.type) {
+        case 'int64':
+        case 'timestamp': w.int64LE(data, i * 8); break;
+        case 'date': w.safeInt64(this.views[j]!.getInt32(i * 4, true) * DAY_MS); break;
+        case 'string':
+        case 'binary': {
+          const offsets = this.offsets[j]!;
+          w.escaped(data, offsets.getInt32(i * 4, true), offsets.getInt32(i * 4 + 4, true));
+          break;
+        }
+        default: writeComponent(w, column, arrowScalar(column.type, data, this.views[j]!, i));
+      }
+    }
+    checkLength(w, 'key');
+    return w.written();
+  }
 }
 
 /**
@@ -356,6 +451,17 @@ export function decodeKey(columns: readonly Column[], bytes: Uint8Array): Value[
   }
   if (pos !== bytes.length) fail('INVALID_KEY', `cannot decode key: ${bytes.length - pos} trailing byte(s) after the last column`);
   return values;
+}
+
+/**
+ * The byte length of the first `count` components of an encoded key (they are self-delimiting): with
+ * the bucket-key columns first, the key's first bytes are the encoded bucket key.
+ */
+export function keyPrefixLength(columns: readonly Column[], key: Uint8Array, count: number): number {
+  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  let pos = 0;
+  for (let i = 0; i < count; i++) pos = readComponent(key, view, pos, columns[i]!)[1];
+  return pos;
 }
 
 /**

@@ -1,15 +1,16 @@
 import type * as A from 'apache-arrow';
-import { batchRows, conformBatch, DATE_DAYS_MAX, decodeUtf8, ipcToBatches } from '../common/arrow.js';
+import { batchRows, conformBatch, DATE_DAYS_MAX, ipcToBatches } from '../common/arrow.js';
 import { columnProblem } from '../common/arrow-columns.js';
 import { readIpcBatchLayout, type IpcBatchLayout } from '../common/arrow-ipc-layout.js';
 import { fail } from '../common/errors.js';
-import { bucketOf, encodeKey, encodeKeyPrefix } from '../common/key-encoding.js';
+import { ArrowKeyEncoder, bucketOf, encodeKey, encodeKeyPrefix, keyPrefixLength } from '../common/key-encoding.js';
 import { rowFromJson } from '../common/json-values.js';
 import type { Column } from '../common/schema.js';
 import { keyEncodingOrder, tableKind } from '../common/schema.js';
 import type { Row, Value } from '../common/values.js';
 import type { KvOp, AppliedBatch } from '../kv/changelog.js';
 import type { KvBucket } from '../kv/kv-bucket.js';
+import { stringsAreUtf8 } from '../kv/row-arrow.js';
 import type { WriteReply, WriterIdentity } from './append.js';
 import type { TableRuntime } from './table-store.js';
 
@@ -88,33 +89,54 @@ export interface StoredRowSink {
   add(stored: Uint8Array | undefined): void;
 }
 
-/** The keys of a lookup: `{"keys":[{...}, ...]}`, or an Arrow IPC stream of the primary-key columns. */
-export function lookupKeys(table: TableRuntime, body: unknown): Row[] {
-  requirePrimaryKey(table, 'lookup');
-  const pk = table.definition.primaryKey;
-  if (body instanceof Uint8Array) return keysFromArrow(table, body, pk);
-  return parseKeyObjects(table, (body as { keys?: unknown } | undefined)?.keys, 'keys', pk);
+/** The keys of one lookup, each encoded as `encodeKey` encodes the primary key (columns in key-encoding order). */
+export interface LookupKeys {
+  readonly count: number;
+  /** Key i, in bytes that the next call may overwrite. */
+  encoded(i: number): Uint8Array;
 }
 
-function keysFromArrow(table: TableRuntime, body: Uint8Array, names: readonly string[]): Row[] {
-  const cols = columnsNamed(table, names);
-  const fast = keysFromKnownSchema(table.definition, cols, body);
+/** The keys of a lookup: `{"keys":[{...}, ...]}`, or an Arrow IPC stream of the primary-key columns. */
+export function lookupKeys(table: TableRuntime, body: unknown): LookupKeys {
+  requirePrimaryKey(table, 'lookup');
+  if (body instanceof Uint8Array) return keysFromArrow(table, body);
+  const pk = table.definition.primaryKey;
+  return rowKeys(table, parseKeyObjects(table, (body as { keys?: unknown } | undefined)?.keys, 'keys', pk));
+}
+
+/** Key rows encoded one at a time, through the shared `encodeKey`. */
+function rowKeys(table: TableRuntime, rows: readonly Row[]): LookupKeys {
+  const cols = keyColumnsOf(table);
+  const values: Value[] = new Array(cols.length);
+  return {
+    count: rows.length,
+    encoded(i) {
+      for (let j = 0; j < cols.length; j++) values[j] = rows[i]![cols[j]!.name] ?? null;
+      return encodeKey(cols, values);
+    },
+  };
+}
+
+function keysFromArrow(table: TableRuntime, body: Uint8Array): LookupKeys {
+  const fast = keysFromKnownSchema(table.definition, keyColumnsOf(table), body);
   if (fast) return fast;
   const { batches } = ipcToBatches(body);
   const count = batches.reduce((n, b) => n + b.numRows, 0);
   if (count > LOOKUP_KEYS_MAX) fail('TOO_MANY_KEYS', `${count} keys in one request; at most ${LOOKUP_KEYS_MAX}`);
+  const cols = columnsNamed(table, table.definition.primaryKey);
   const rows = batches.flatMap((b) => keyRows(conformBatch(cols, b), cols));
-  rememberKeySchema(table.definition, cols, body);
-  return rows;
+  rememberKeySchema(table.definition, keyColumnsOf(table), body);
+  return rowKeys(table, rows);
 }
 
 /*
  * The fast read of Arrow keys. A client sends the same schema message with every request, so once
  * a key stream has been read the generic way (ipcToBatches + conformBatch, which check field types,
  * names and nullability), its schema message bytes are remembered with where each key column is.
- * A later one-batch stream with the same schema bytes has its key columns read straight from the
- * body buffers; anything unusual there (nulls, a second batch, a buffer that does not fit, a time
- * value out of range) goes the generic way, so bad input gets the same 4xx as before.
+ * A later one-batch stream with the same schema bytes has its keys encoded straight from the body
+ * buffers (ArrowKeyEncoder: no rows, no values); anything unusual there (nulls, a second batch, a
+ * buffer that does not fit, a time value out of range, a string that is not UTF-8) goes the generic
+ * way, so bad input gets the same 4xx as before.
  */
 
 /** Schema message bytes (as latin1 text) -> the field index of each key column, per table definition. */
@@ -122,7 +144,6 @@ const KEY_SCHEMAS = new WeakMap<object, Map<string, number[]>>();
 /** Distinct key schemas remembered per table; a client sends one, so a few cover every client. */
 const KEY_SCHEMAS_MAX = 16;
 const TIMESTAMP_MS_MAX = Number.MAX_SAFE_INTEGER;
-const DAY_MS = 86_400_000;
 
 /** The schema message of a stream (continuation marker, length, metadata) as a map key, or undefined. */
 function schemaKey(body: Uint8Array): string | undefined {
@@ -165,17 +186,15 @@ function endsAfterBatch(body: Uint8Array, layout: IpcBatchLayout): boolean {
   return rest === 4 && view.getInt32(end, true) === 0;
 }
 
-function keysFromKnownSchema(definition: object, cols: readonly Column[], body: Uint8Array): Row[] | undefined {
+function keysFromKnownSchema(definition: object, cols: readonly Column[], body: Uint8Array): LookupKeys | undefined {
   const key = schemaKey(body);
   const fields = key === undefined ? undefined : KEY_SCHEMAS.get(definition)?.get(key);
   if (!fields) return undefined;
   const layout = layoutOf(body);
   if (!layout || layout.length > LOOKUP_KEYS_MAX || !endsAfterBatch(body, layout)) return undefined;
   const n = layout.length;
-  const rows: Row[] = new Array(n);
-  for (let i = 0; i < n; i++) rows[i] = {};
+  const columns: Uint8Array[][] = [];
   for (let j = 0; j < cols.length; j++) {
-    const c = cols[j]!;
     const field = layout.fields[fields[j]!]!;
     const nullCount = layout.nullCounts[fields[j]!]!;
     if (nullCount !== 0) return undefined; // key columns are not nullable: the generic read refuses it
@@ -184,39 +203,29 @@ function keysFromKnownSchema(definition: object, cols: readonly Column[], body: 
       const region = layout.buffers[field.firstBuffer + b]!;
       buffers.push(body.subarray(layout.bodyStart + region.offset, layout.bodyStart + region.offset + region.length));
     }
-    if (columnProblem(c.type, { nullCount, buffers }, n) !== undefined) return undefined;
-    if (!readKeyColumn(c, buffers, n, rows)) return undefined;
+    if (columnProblem(cols[j]!.type, { nullCount, buffers }, n) !== undefined || !keyValuesReadable(cols[j]!, buffers, n)) return undefined;
+    columns.push(buffers);
   }
-  return rows;
+  return new ArrowKeyEncoder(cols, columns, n);
 }
 
-/** Fills column `c` of `rows` from its Arrow buffers (checked by columnProblem); false for a value the generic read refuses. */
-function readKeyColumn(c: Column, buffers: readonly Uint8Array[], n: number, rows: Row[]): boolean {
+/** Whether the generic read accepts every value of key column `c` (whose buffers passed columnProblem) as it is. */
+function keyValuesReadable(c: Column, buffers: readonly Uint8Array[], n: number): boolean {
   const data = buffers[buffers.length - 1]!;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const name = c.name;
   switch (c.type) {
-    case 'int8': for (let i = 0; i < n; i++) rows[i]![name] = view.getInt8(i); break;
-    case 'int16': for (let i = 0; i < n; i++) rows[i]![name] = view.getInt16(i * 2, true); break;
-    case 'int32': for (let i = 0; i < n; i++) rows[i]![name] = view.getInt32(i * 4, true); break;
-    case 'int64': for (let i = 0; i < n; i++) rows[i]![name] = view.getBigInt64(i * 8, true); break;
-    case 'float32': for (let i = 0; i < n; i++) rows[i]![name] = view.getFloat32(i * 4, true); break;
-    case 'float64': for (let i = 0; i < n; i++) rows[i]![name] = view.getFloat64(i * 8, true); break;
-    case 'boolean': for (let i = 0; i < n; i++) rows[i]![name] = (data[i >> 3]! & (1 << (i & 7))) !== 0; break;
     case 'date':
       for (let i = 0; i < n; i++) {
         const days = view.getInt32(i * 4, true);
         if (days > DATE_DAYS_MAX || days < -DATE_DAYS_MAX) return false;
-        rows[i]![name] = days * DAY_MS;
       }
-      break;
+      return true;
     case 'timestamp':
       for (let i = 0; i < n; i++) {
-        const ms = Number(view.getBigInt64(i * 8, true));
+        const ms = view.getInt32(i * 8 + 4, true) * 2 ** 32 + view.getUint32(i * 8, true);
         if (ms > TIMESTAMP_MS_MAX || ms < -TIMESTAMP_MS_MAX) return false;
-        rows[i]![name] = ms;
       }
-      break;
+      return true;
     case 'string':
     case 'binary': {
       const o = buffers[1]!;
@@ -225,13 +234,13 @@ function readKeyColumn(c: Column, buffers: readonly Uint8Array[], n: number, row
         const start = offsets.getInt32(i * 4, true);
         const end = offsets.getInt32(i * 4 + 4, true);
         if (start < 0 || end < start || end > data.length) return false;
-        const bytes = new Uint8Array(data.buffer, data.byteOffset + start, end - start);
-        rows[i]![name] = c.type === 'string' ? decodeUtf8(bytes) : bytes;
       }
-      break;
+      // The generic read decodes a string key, turning bytes that are not UTF-8 into U+FFFD.
+      return c.type === 'binary' || stringsAreUtf8(data, offsets, n);
     }
+    default:
+      return true;
   }
-  return true;
 }
 
 /** Numeric columns whose Arrow typed array holds the in-memory values as they are. */
@@ -257,13 +266,15 @@ function keyColumnsOf(table: TableRuntime): Column[] {
 }
 
 /** Reads every key's current row into `sink`, in one synchronous pass (one LMDB snapshot). */
-export function lookupInto(table: TableRuntime, keys: readonly Row[], sink: StoredRowSink): void {
+export function lookupInto(table: TableRuntime, keys: LookupKeys, sink: StoredRowSink): void {
   const kv = requirePrimaryKey(table, 'lookup');
+  const { buckets, bucketKey } = table.definition;
   const cols = keyColumnsOf(table);
-  const values: Value[] = new Array(cols.length);
-  for (const k of keys) {
-    for (let j = 0; j < cols.length; j++) values[j] = k[cols[j]!.name] ?? null;
-    sink.add(kv[bucketForRow(table, k)]!.readBorrowed(encodeKey(cols, values)));
+  for (let i = 0; i < keys.count; i++) {
+    const key = keys.encoded(i);
+    // The bucket key columns come first, so the encoded bucket key is a prefix of the key.
+    const bucket = buckets === 1 ? 0 : bucketOf(key.subarray(0, keyPrefixLength(cols, key, bucketKey.length)), buckets);
+    sink.add(kv[bucket]!.readBorrowed(key));
   }
 }
 

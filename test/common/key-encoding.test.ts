@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LakestreamError } from '../../src/common/errors.js';
+import * as A from 'apache-arrow';
+import { arrowType } from '../../src/common/arrow.js';
 import {
-  bucketOf, compareBytes, decodeKey, encodeKey, encodeKeyPrefix, KEY_BYTES_MAX, murmur3_32, prefixUpperBound,
+  ArrowKeyEncoder, bucketOf, compareBytes, decodeKey, encodeKey, encodeKeyPrefix, KEY_BYTES_MAX, keyPrefixLength, murmur3_32, prefixUpperBound,
 } from '../../src/common/key-encoding.js';
 import { COLUMN_TYPES, type Column, type ColumnType } from '../../src/common/schema.js';
 import type { Value } from '../../src/common/values.js';
@@ -147,6 +149,56 @@ describe('key encoding: prefixes', () => {
 
   it('key encoding: too many prefix values is refused', () => {
     expect(expectLakestreamError(() => encodeKeyPrefix([col('a', 'int32')], [1, 2])).code).toBe('INVALID_KEY');
+  });
+});
+
+/** A column's Arrow buffers (validity, [offsets,] data) as the lookup route hands them over: byte views. */
+function arrowBuffers(type: ColumnType, values: readonly Value[]): Uint8Array[] {
+  const builder = A.makeBuilder({ type: arrowType(type), nullValues: [null] });
+  for (const v of values) builder.append(v as never);
+  const data = builder.finish().flush() as A.Data;
+  const bytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const valuesBytes = bytes(data.values as ArrayBufferView);
+  return type === 'string' || type === 'binary' ? [new Uint8Array(0), bytes(data.valueOffsets as ArrayBufferView), valuesBytes] : [new Uint8Array(0), valuesBytes];
+}
+
+describe('key encoding: keys straight from Arrow columns', () => {
+  const shapes: ReadonlyArray<readonly ColumnType[]> = [...COLUMN_TYPES.map((t) => [t]), ...COMPOSITES];
+  for (const [s, types] of shapes.entries()) {
+    it(`ArrowKeyEncoder: (${types.join(', ')}) gives exactly encodeKey's bytes, and they decode to the values`, () => {
+      const rng = mulberry32(5000 + s);
+      const columns = types.map((t, j) => col(`k${j}`, t));
+      const tuples = Array.from({ length: 300 }, () => randomTuple(rng, columns));
+      const encoder = new ArrowKeyEncoder(columns, columns.map((c, j) => arrowBuffers(c.type, tuples.map((t) => t[j]!))), tuples.length);
+      expect(encoder.count).toBe(tuples.length);
+      tuples.forEach((t, i) => {
+        const key = encoder.encoded(i);
+        expect(hex(key)).toBe(hex(encodeKey(columns, t)));
+        expectDecoded(columns, decodeKey(columns, key), t);
+      });
+    });
+  }
+
+  it('ArrowKeyEncoder: a key longer than KEY_BYTES_MAX is refused as encodeKey refuses it', () => {
+    const columns = [col('s', 'string')];
+    const long = 'x'.repeat(KEY_BYTES_MAX);
+    const encoder = new ArrowKeyEncoder(columns, [arrowBuffers('string', ['short', long])], 2);
+    expect(hex(encoder.encoded(0))).toBe(hex(encodeKey(columns, ['short'])));
+    expect(expectLakestreamError(() => encoder.encoded(1)).code).toBe(expectLakestreamError(() => encodeKey(columns, [long])).code);
+  });
+
+  it('keyPrefixLength: the first k components of a key are exactly the encoding of the first k values', () => {
+    const rng = mulberry32(6000);
+    for (const types of COMPOSITES) {
+      const columns = types.map((t, j) => col(`k${j}`, t));
+      for (let round = 0; round < 200; round++) {
+        const t = randomTuple(rng, columns);
+        const key = encodeKey(columns, t);
+        for (let k = 0; k <= columns.length; k++) {
+          expect(hex(key.subarray(0, keyPrefixLength(columns, key, k)))).toBe(hex(encodeKeyPrefix(columns, t.slice(0, k))));
+        }
+      }
+    }
   });
 });
 

@@ -208,6 +208,23 @@ describe('lookup writers: the Arrow reply framed straight from the builder', () 
     }
   });
 
+  it('finishIpc: a builder that takes over the buffers of a finished one answers as a fresh one, nothing of the last reply left', () => {
+    const rng = mulberry32(28);
+    const found = Array.from({ length: 40 }, () => encodeRow(ALL, Object.fromEntries(ALL.map((c) => [c.name, randomValue(rng, c.type)]))));
+    const next = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? found[i] : i % 3 === 1 ? undefined : randomStored(rng, ALL)));
+    const first = new StoredRowBatchBuilder(ALL, found.length);
+    for (const s of found) first.add(s);
+    first.finishIpc();
+    const reusing = new StoredRowBatchBuilder(ALL, next.length);
+    const fresh = new StoredRowBatchBuilder(ALL, next.length);
+    for (const s of next) {
+      reusing.add(s);
+      fresh.add(s);
+    }
+    expect(Buffer.from(reusing.finishIpc()).equals(Buffer.from(batchToIpc(fresh.finish())))).toBe(true);
+    expect(() => reusing.add(undefined)).toThrow(LakestreamError);
+  });
+
   it('finishIpc: a damaged row is refused as INTERNAL exactly when decodeRow refuses it', () => {
     const rng = mulberry32(27);
     for (let i = 0; i < 2000; i++) {

@@ -2,12 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { batchToIpc, rowsToBatch } from '../../common/arrow.js';
 import { fail } from '../../common/errors.js';
 import { rowToJson } from '../../common/json-values.js';
-import type { Row } from '../../common/values.js';
 import { StoredRowBatchBuilder } from '../../kv/row-arrow.js';
 import { StoredRowsJsonWriter } from '../../kv/row-json.js';
 import type { ServerContext } from '../context.js';
 import { ARROW_STREAM, asBuffer, bucketParam, intParam, wantsArrow, writerHeaders } from '../http-params.js';
-import { lookupInto, lookupKeys, prefixLookupRows, requirePrimaryKey, writePrimaryKeyTable } from '../primary-key.js';
+import { lookupInto, lookupKeys, prefixLookupRows, requirePrimaryKey, writePrimaryKeyTable, type LookupKeys } from '../primary-key.js';
 import type { ScanSessions } from '../scan-sessions.js';
 import type { TableRuntime } from '../table-store.js';
 import { parseWriteInput, writeInputRows } from '../write-input.js';
@@ -32,15 +31,15 @@ const JSON_UTF8 = 'application/json; charset=utf-8';
 const ROW_JSON_BYTES_GUESS = 128;
 
 /** `{"rows":[row | null, ...]}` in key order, written from the stored bytes. */
-function lookupJson(table: TableRuntime, keys: readonly Row[]): Uint8Array {
-  const writer = new StoredRowsJsonWriter(table.definition.columns, '{"rows":[', ']}', keys.length * ROW_JSON_BYTES_GUESS);
+function lookupJson(table: TableRuntime, keys: LookupKeys): Uint8Array {
+  const writer = new StoredRowsJsonWriter(table.definition.columns, '{"rows":[', ']}', keys.count * ROW_JSON_BYTES_GUESS);
   lookupInto(table, keys, writer);
   return writer.finish();
 }
 
 /** One record batch, row i answering key i, with `__found` (see StoredRowBatchBuilder). */
-function lookupArrow(table: TableRuntime, keys: readonly Row[]): Uint8Array {
-  const builder = new StoredRowBatchBuilder(table.definition.columns, keys.length);
+function lookupArrow(table: TableRuntime, keys: LookupKeys): Uint8Array {
+  const builder = new StoredRowBatchBuilder(table.definition.columns, keys.count);
   lookupInto(table, keys, builder);
   return builder.finishIpc();
 }
@@ -74,7 +73,7 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     const keys = lookupKeys(table, req.body);
     const arrow = wantsArrow(req.headers.accept);
     const body = arrow ? lookupArrow(table, keys) : lookupJson(table, keys);
-    ctx.metrics.lookup(table.qualifiedName, 'lookup', keys.length, (performance.now() - started) / 1000);
+    ctx.metrics.lookup(table.qualifiedName, 'lookup', keys.count, (performance.now() - started) / 1000);
     return reply.type(arrow ? ARROW_STREAM : JSON_UTF8).send(asBuffer(body));
   });
 
