@@ -78,10 +78,12 @@ export function ipcToBatches(bytes: Uint8Array): { schema: A.Schema; batches: A.
     verifyIpcStream(bytes);
     const reader = A.RecordBatchReader.from(bytes);
     reader.open();
-    if (!reader.schema) throw new Error('no schema message');
+    // Read the schema before the batches: the reader drops it once it has been read to the end.
+    const schema = reader.schema;
+    if (!schema) throw new Error('no schema message');
     const batches = [...reader] as A.RecordBatch[];
     for (const b of batches) checkBatchShape(b);
-    return { schema: reader.schema, batches };
+    return { schema, batches };
   } catch (e) {
     if (e instanceof LakestreamError) throw e;
     return fail('INVALID_ARROW', `the body is not a readable Arrow IPC stream: ${(e as Error).message?.slice(0, 200)}`);

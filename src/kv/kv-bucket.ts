@@ -5,9 +5,10 @@ import { compareBytes, decodeKey, encodeKey, encodeKeyPrefix, prefixUpperBound }
 import type { Column } from '../common/schema.js';
 import { CHANGE_TYPES, type ChangeType, type Row } from '../common/values.js';
 import type { AppendResult, BucketLog } from '../log/bucket-log.js';
-import { applyBatch, keyId, type AppliedBatch, type ChangelogImage, type KvOp } from './changelog.js';
+import { applyBatch, keyId, type ChangelogImage, type KvOp } from './changelog.js';
 import { Memtable, type MemEntry } from './memtable.js';
 import type { RowMerger } from './merge-engine.js';
+import { StoredRowBatchBuilder } from './row-arrow.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
 export interface KvTableShape {
@@ -18,6 +19,15 @@ export interface KvTableShape {
   readonly image: ChangelogImage;
   /** How many leading key columns form the bucket key when prefix lookups are served (else 0). */
   readonly prefixColumns: number;
+}
+
+/** A bucket's planned write, whichever planner made it: what `commit` appends and applies. */
+export interface KvPlan {
+  readonly changeCount: number;
+  /** The final state of each key the plan changes, by `keyId`: stored row bytes, undefined when deleted. */
+  readonly writes: ReadonlyMap<string, MemEntry>;
+  /** The changelog records as an Arrow IPC stream with `_change_type`, built when the plan commits. */
+  changelogIpc(): Uint8Array;
 }
 
 /** When acknowledged rows move from the memtable into LMDB. */
@@ -35,6 +45,9 @@ export interface KvWriteResult {
 }
 
 const REPLAY_BYTES = 8 * 1024 * 1024;
+const INSERT = CHANGE_TYPES.indexOf('+I');
+const UPDATE_BEFORE = CHANGE_TYPES.indexOf('-U');
+const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -53,7 +66,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * equals the replay of the changelog.
  */
 export class KvBucket {
-  private readonly prewrite = new Map<string, { row: Row | undefined; version: number }>();
+  private readonly prewrite = new Map<string, { value: Uint8Array | undefined; version: number }>();
   private readonly memtable = new Memtable();
   private version = 0;
   /** The first offset whose change is not in the memtable or LMDB: readers of the changelog stop here. */
@@ -148,14 +161,65 @@ export class KvBucket {
     return this.db.getBinaryFast(key as Buffer);
   }
 
+  /** The stored bytes of a key as the next plan must see them: planned, acknowledged, or in LMDB (copied). */
+  private current(id: string, key: Uint8Array): Uint8Array | undefined {
+    const pending = this.prewrite.get(id);
+    if (pending) return pending.value;
+    const entry = this.memtable.size > 0 ? this.memtable.get(id) : undefined;
+    if (entry) return entry.value;
+    return this.db.getBinaryFast(key as Buffer)?.slice();
+  }
+
   /** Synchronous: merges the ops against the prewrite buffer and the index; throws before anything changes. */
-  plan(ops: readonly KvOp[]): AppliedBatch {
-    return applyBatch(this.shape.engine, this.shape.image, (key) => {
-      const pending = this.prewrite.get(keyId(key));
-      if (pending) return pending.row;
-      const bytes = this.readBorrowed(key);
-      return bytes === undefined ? undefined : decodeRow(this.shape.columns, bytes);
+  plan(ops: readonly KvOp[]): KvPlan {
+    const columns = this.shape.columns;
+    const applied = applyBatch(this.shape.engine, this.shape.image, (key) => {
+      const bytes = this.current(keyId(key), key);
+      return bytes === undefined ? undefined : decodeRow(columns, bytes);
     }, ops);
+    const writes = new Map<string, MemEntry>();
+    for (const [id, w] of applied.writes) writes.set(id, { key: w.key, value: w.row === undefined ? undefined : asBuffer(encodeRow(columns, w.row)) });
+    const types: ChangeType[] = applied.changes.map((c) => c.type);
+    return { changeCount: applied.changes.length, writes, changelogIpc: () => batchToIpc(rowsToBatch(columns, applied.changes.map((c) => c.row), types)) };
+  }
+
+  /**
+   * The plan of whole-row upserts under last_row, the common write, from stored row bytes alone:
+   * the incoming row replaces whatever is there, so no row is decoded, merged or re-encoded.
+   */
+  planReplacements(keys: readonly Uint8Array[], values: readonly Uint8Array[]): KvPlan {
+    const full = this.shape.image === 'FULL';
+    const seen = new Map<string, Uint8Array | undefined>();
+    const writes = new Map<string, MemEntry>();
+    const codes: number[] = [];
+    const rows: Uint8Array[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const value = values[i]!;
+      const id = keyId(key);
+      const old = seen.has(id) ? seen.get(id) : this.current(id, key);
+      if (old === undefined) {
+        codes.push(INSERT);
+      } else {
+        if (full) {
+          codes.push(UPDATE_BEFORE);
+          rows.push(old);
+        }
+        codes.push(UPDATE_AFTER);
+      }
+      rows.push(value);
+      seen.set(id, value);
+      writes.set(id, { key, value });
+    }
+    return {
+      changeCount: codes.length,
+      writes,
+      changelogIpc: () => {
+        const builder = new StoredRowBatchBuilder(this.shape.columns, rows.length);
+        for (const row of rows) builder.add(row);
+        return builder.finishChangelogIpc(Int8Array.from(codes));
+      },
+    };
   }
 
   /**
@@ -163,15 +227,13 @@ export class KvBucket {
    * durable, moves the key states into the memtable. Resolves then; above the memtable's limit it
    * first waits for a flush, which holds writers back to LMDB's pace.
    */
-  async commit(plan: AppliedBatch, writer?: { writerId: bigint; sequence: number }): Promise<KvWriteResult> {
-    if (plan.changes.length === 0) return { baseOffset: null, changes: 0 };
+  async commit(plan: KvPlan, writer?: { writerId: bigint; sequence: number }): Promise<KvWriteResult> {
+    if (plan.changeCount === 0) return { baseOffset: null, changes: 0 };
     if (this.flushFailure !== undefined) throw this.flushFailure;
     const version = ++this.version;
-    for (const [id, w] of plan.writes) this.prewrite.set(id, { row: w.row, version });
-    const types: ChangeType[] = plan.changes.map((c) => c.type);
-    const ipc = batchToIpc(rowsToBatch(this.shape.columns, plan.changes.map((c) => c.row), types));
+    for (const [id, w] of plan.writes) this.prewrite.set(id, { value: w.value, version });
     const appended = this.log.append({
-      arrowIpc: ipc, recordCount: plan.changes.length, hasChangeType: true,
+      arrowIpc: plan.changelogIpc(), recordCount: plan.changeCount, hasChangeType: true,
       ...(writer ? { writerId: writer.writerId, batchSequence: writer.sequence } : {}),
     });
     const applied = this.applyTail.then(() => appended).then((result) => {
@@ -189,14 +251,12 @@ export class KvBucket {
       const flushed = this.flush();
       if (this.memtable.bytes >= 2 * this.options.memtableBytes) await flushed;
     }
-    return { baseOffset: result.baseOffset, changes: plan.changes.length };
+    return { baseOffset: result.baseOffset, changes: plan.changeCount };
   }
 
-  private toMemtable(plan: AppliedBatch, end: bigint): void {
-    for (const [id, w] of plan.writes) {
-      const value = w.row === undefined ? undefined : asBuffer(encodeRow(this.shape.columns, w.row));
-      this.memtable.set(id, { key: w.key, value, ...(this.shape.prefixColumns > 0 ? { prefixId: this.prefixIdOf(w.key) } : {}) });
-    }
+  private toMemtable(plan: KvPlan, end: bigint): void {
+    const prefixed = this.shape.prefixColumns > 0;
+    for (const [id, w] of plan.writes) this.memtable.set(id, prefixed ? { ...w, prefixId: this.prefixIdOf(w.key) } : w);
     this.advanceVisible(end);
   }
 
@@ -284,7 +344,7 @@ export class KvBucket {
     });
   }
 
-  private dropPrewrites(plan: AppliedBatch, version: number): void {
+  private dropPrewrites(plan: KvPlan, version: number): void {
     for (const id of plan.writes.keys()) if (this.prewrite.get(id)?.version === version) this.prewrite.delete(id);
   }
 

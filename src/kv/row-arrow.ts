@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import * as A from 'apache-arrow';
-import { arrowType, batchFromData } from '../common/arrow.js';
+import { arrowSchema, arrowType, batchFromData, STORED_CHANGE_TYPE_FIELD } from '../common/arrow.js';
+import type { ColumnBuffers } from '../common/arrow-columns.js';
 import { encodeSchemaMessage } from '../common/arrow-ipc-layout.js';
 import { BatchBody } from '../common/arrow-ipc-write.js';
 import { fail } from '../common/errors.js';
@@ -65,6 +66,15 @@ const SCHEMA_MESSAGES = new WeakMap<readonly Column[], Uint8Array>();
 function replySchemaMessage(columns: readonly Column[]): Uint8Array {
   let message = SCHEMA_MESSAGES.get(columns);
   if (!message) SCHEMA_MESSAGES.set(columns, (message = encodeSchemaMessage(replySchema(columns))));
+  return message;
+}
+
+const CHANGELOG_SCHEMA_MESSAGES = new WeakMap<readonly Column[], Uint8Array>();
+
+/** The changelog schema (the table's columns as declared, then `_change_type`) as an IPC message, once per columns array. */
+function changelogSchemaMessage(columns: readonly Column[]): Uint8Array {
+  let message = CHANGELOG_SCHEMA_MESSAGES.get(columns);
+  if (!message) CHANGELOG_SCHEMA_MESSAGES.set(columns, (message = encodeSchemaMessage(arrowSchema(columns, [STORED_CHANGE_TYPE_FIELD]))));
   return message;
 }
 
@@ -201,7 +211,21 @@ export class StoredRowBatchBuilder {
    * `batchToIpc(this.finish())`, without building Arrow objects or re-encoding the schema.
    */
   finishIpc(): Buffer {
-    if (this.rows !== this.capacity) fail('INTERNAL', `a lookup batch built for ${this.capacity} rows got ${this.rows}`);
+    return this.frame({ nullCount: 0, buffers: [EMPTY, this.found] }, replySchemaMessage(this.columns));
+  }
+
+  /**
+   * The rows as a changelog batch: the table's columns as declared (what `rowsToBatch` writes) and
+   * `_change_type` with `codes[i]` for row i. Every row must have been added with stored bytes.
+   */
+  finishChangelogIpc(codes: Int8Array): Buffer {
+    if (codes.length !== this.rows) fail('INTERNAL', `a changelog batch of ${this.rows} rows got ${codes.length} change types`);
+    return this.frame({ nullCount: 0, buffers: [EMPTY, new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength)] }, changelogSchemaMessage(this.columns));
+  }
+
+  /** The IPC stream of the columns and one trailing system column, framed straight from the buffers. */
+  private frame(trailer: ColumnBuffers, schemaMessage: Uint8Array): Buffer {
+    if (this.rows !== this.capacity) fail('INTERNAL', `a batch built for ${this.capacity} rows got ${this.rows}`);
     const rows = this.rows;
     const body = new BatchBody(true);
     for (let i = 0; i < this.columns.length; i++) {
@@ -220,8 +244,8 @@ export class StoredRowBatchBuilder {
         default: body.column({ nullCount, buffers: [validity, values.subarray(0, rows * ARROW_WIDTH[this.columns[i]!.type]!)] });
       }
     }
-    body.column({ nullCount: 0, buffers: [EMPTY, this.found] });
-    const stream = body.stream(replySchemaMessage(this.columns), rows);
+    body.column(trailer);
+    const stream = body.stream(schemaMessage, rows);
     // The stream is a copy; add() refuses further rows, so nothing writes these buffers again.
     if (this.buffers.valueBytes <= SPARE_VALUE_BYTES_MAX) SPARE_BUFFERS.set(this.columns, this.buffers);
     return stream;

@@ -8,10 +8,8 @@ import { rowFromJson } from '../common/json-values.js';
 import type { Column } from '../common/schema.js';
 import { keyEncodingOrder, tableKind } from '../common/schema.js';
 import type { Row, Value } from '../common/values.js';
-import type { KvOp, AppliedBatch } from '../kv/changelog.js';
 import type { KvBucket } from '../kv/kv-bucket.js';
 import { stringsAreUtf8 } from '../kv/row-arrow.js';
-import type { WriteReply, WriterIdentity } from './append.js';
 import type { TableRuntime } from './table-store.js';
 
 /** Most keys (or prefixes) one lookup request may carry. */
@@ -38,43 +36,6 @@ export function bucketForRow(table: TableRuntime, row: Row): number {
   let cols = BUCKET_KEY_COLUMNS.get(table);
   if (!cols) BUCKET_KEY_COLUMNS.set(table, (cols = columnsNamed(table, def.bucketKey)));
   return bucketOf(encodeKey(cols, cols.map((c) => row[c.name] ?? null)), def.buckets);
-}
-
-/**
- * Applies upserts or deletes. Every bucket's ops are planned (merged, validated) before any bucket
- * appends, so a refused request writes nothing; each bucket then appends one changelog batch stamped
- * with the writer's id and sequence, and a retry is answered bucket by bucket from the writer state.
- */
-export async function writePrimaryKeyTable(
-  table: TableRuntime,
-  kind: 'upsert' | 'delete',
-  rows: readonly Row[],
-  targetColumns: readonly string[] | undefined,
-  writer?: WriterIdentity,
-): Promise<WriteReply> {
-  const kv = requirePrimaryKey(table, kind);
-  const perBucket = new Map<number, KvOp[]>();
-  for (const row of rows) {
-    const b = bucketForRow(table, row);
-    let ops = perBucket.get(b);
-    if (!ops) perBucket.set(b, (ops = []));
-    ops.push({ kind, key: kv[b]!.keyOf(row), row, ...(targetColumns ? { targetColumns } : {}) });
-  }
-  const plans: { bucket: number; plan: AppliedBatch | { duplicate: bigint } }[] = [];
-  for (const [b, ops] of [...perBucket.entries()].sort((x, y) => x[0] - y[0])) {
-    const check = writer ? kv[b]!.log.checkWriter(writer.writerId, writer.sequence) : { kind: 'new' as const };
-    if (check.kind === 'out-of-order') fail('OUT_OF_ORDER_SEQUENCE', `writer ${writer!.writerId}: sequence ${writer!.sequence} is older than the retained window; start a new writer`);
-    plans.push({ bucket: b, plan: check.kind === 'duplicate' ? { duplicate: check.baseOffset } : kv[b]!.plan(ops) });
-  }
-  const results = await Promise.all(plans.map(async ({ bucket, plan }) => {
-    if ('duplicate' in plan) {
-      await kv[bucket]!.log.flush();
-      return { bucket, baseOffset: plan.duplicate.toString(), rows: perBucket.get(bucket)!.length };
-    }
-    const r = await kv[bucket]!.commit(plan, writer);
-    return { bucket, baseOffset: r.baseOffset === null ? null : r.baseOffset.toString(), rows: r.changes };
-  }));
-  return { rows: rows.length, buckets: results as WriteReply['buckets'] };
 }
 
 function parseKeyObjects(table: TableRuntime, raw: unknown, field: string, names: readonly string[]): Row[] {

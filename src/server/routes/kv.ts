@@ -6,10 +6,11 @@ import { StoredRowBatchBuilder } from '../../kv/row-arrow.js';
 import { StoredRowsJsonWriter } from '../../kv/row-json.js';
 import type { ServerContext } from '../context.js';
 import { ARROW_STREAM, asBuffer, bucketParam, intParam, wantsArrow, writerHeaders } from '../http-params.js';
-import { lookupInto, lookupKeys, prefixLookupRows, requirePrimaryKey, writePrimaryKeyTable, type LookupKeys } from '../primary-key.js';
+import { lookupInto, lookupKeys, prefixLookupRows, requirePrimaryKey, type LookupKeys } from '../primary-key.js';
+import { writePrimaryKeyTable } from '../primary-key-write.js';
 import type { ScanSessions } from '../scan-sessions.js';
 import type { TableRuntime } from '../table-store.js';
-import { parseWriteInput, writeInputRows } from '../write-input.js';
+import { parseWriteInput } from '../write-input.js';
 
 type TableParams = { db: string; table: string };
 type BucketParams = TableParams & { bucket: string };
@@ -51,7 +52,7 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     const writer = writerHeaders(req.headers);
     const target = targetColumns(table, req.query.columns);
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: table.definition.primaryKey, ...(target ? { only: target } : {}) });
-    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', writeInputRows(input), target, writer));
+    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', input, target, writer));
     ctx.metrics.kvWritten(table.qualifiedName, 'upsert', result.rows);
     return result;
   });
@@ -62,7 +63,7 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     const writer = writerHeaders(req.headers);
     const pk = table.definition.primaryKey;
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: pk, only: pk });
-    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'delete', writeInputRows(input), undefined, writer));
+    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'delete', input, undefined, writer));
     ctx.metrics.kvWritten(table.qualifiedName, 'delete', result.rows);
     return result;
   });

@@ -1,0 +1,81 @@
+import type * as A from 'apache-arrow';
+import { batchRows } from '../common/arrow.js';
+import { fail } from '../common/errors.js';
+import { property } from '../common/properties.js';
+import type { KvOp } from '../kv/changelog.js';
+import type { KvBucket, KvPlan } from '../kv/kv-bucket.js';
+import { storedRowsOf } from '../kv/row-columns.js';
+import type { WriteReply, WriterIdentity } from './append.js';
+import { bucketForRow, requirePrimaryKey } from './primary-key.js';
+import type { TableRuntime } from './table-store.js';
+import { writeInputRows, type WriteInput } from './write-input.js';
+
+/** What one bucket gets of a request: its row count and how to plan them against its index. */
+type BucketWork = Map<number, { readonly rows: number; readonly plan: () => KvPlan }>;
+
+/**
+ * Applies upserts or deletes. Every bucket's rows are planned (merged, validated) before any bucket
+ * appends, so a refused request writes nothing; each bucket then appends one changelog batch stamped
+ * with the writer's id and sequence, and a retry is answered bucket by bucket from the writer state.
+ */
+export async function writePrimaryKeyTable(
+  table: TableRuntime,
+  kind: 'upsert' | 'delete',
+  input: WriteInput,
+  targetColumns: readonly string[] | undefined,
+  writer?: WriterIdentity,
+): Promise<WriteReply> {
+  const kv = requirePrimaryKey(table, kind);
+  const work = (kind === 'upsert' && !targetColumns && replacementWork(table, kv, input)) || opWork(table, kv, kind, input, targetColumns);
+  const plans: { bucket: number; rows: number; plan: KvPlan | { duplicate: bigint } }[] = [];
+  let rows = 0;
+  for (const [b, w] of [...work.entries()].sort((x, y) => x[0] - y[0])) {
+    rows += w.rows;
+    const check = writer ? kv[b]!.log.checkWriter(writer.writerId, writer.sequence) : { kind: 'new' as const };
+    if (check.kind === 'out-of-order') fail('OUT_OF_ORDER_SEQUENCE', `writer ${writer!.writerId}: sequence ${writer!.sequence} is older than the retained window; start a new writer`);
+    plans.push({ bucket: b, rows: w.rows, plan: check.kind === 'duplicate' ? { duplicate: check.baseOffset } : w.plan() });
+  }
+  const results = await Promise.all(plans.map(async ({ bucket, rows: bucketRows, plan }) => {
+    if ('duplicate' in plan) {
+      await kv[bucket]!.log.flush();
+      return { bucket, baseOffset: plan.duplicate.toString(), rows: bucketRows };
+    }
+    const r = await kv[bucket]!.commit(plan, writer);
+    return { bucket, baseOffset: r.baseOffset === null ? null : r.baseOffset.toString(), rows: r.changes };
+  }));
+  return { rows, buckets: results as WriteReply['buckets'] };
+}
+
+/** Any write, row by row through the table's merge engine. */
+function opWork(table: TableRuntime, kv: readonly KvBucket[], kind: 'upsert' | 'delete', input: WriteInput, targetColumns: readonly string[] | undefined): BucketWork {
+  const perBucket = new Map<number, KvOp[]>();
+  for (const row of writeInputRows(input)) {
+    const b = bucketForRow(table, row);
+    let ops = perBucket.get(b);
+    if (!ops) perBucket.set(b, (ops = []));
+    ops.push({ kind, key: kv[b]!.keyOf(row), row, ...(targetColumns ? { targetColumns } : {}) });
+  }
+  return new Map([...perBucket].map(([b, ops]) => [b, { rows: ops.length, plan: () => kv[b]!.plan(ops) }]));
+}
+
+/**
+ * Whole-row Arrow upserts under last_row: rows go from the Arrow buffers to stored bytes (see
+ * storedRowsOf) and replace what is there, with no Row object but the keys'. Undefined when the
+ * write is not of that kind or a batch is sliced; opWork takes it then.
+ */
+function replacementWork(table: TableRuntime, kv: readonly KvBucket[], input: WriteInput): BucketWork | undefined {
+  if (input.kind !== 'arrow' || property(table.definition, 'table.merge-engine') !== 'last_row') return undefined;
+  const perBucket = new Map<number, { keys: Uint8Array[]; values: Uint8Array[] }>();
+  const stored = input.batches.map((batch: A.RecordBatch) => storedRowsOf(table.definition.columns, batch));
+  if (stored.some((s) => s === undefined)) return undefined;
+  input.batches.forEach((batch, n) => {
+    batchRows(batch, table.definition.primaryKey).forEach((key, i) => {
+      const b = bucketForRow(table, key);
+      let w = perBucket.get(b);
+      if (!w) perBucket.set(b, (w = { keys: [], values: [] }));
+      w.keys.push(kv[b]!.keyOf(key));
+      w.values.push(stored[n]![i]!);
+    });
+  });
+  return new Map([...perBucket].map(([b, w]) => [b, { rows: w.keys.length, plan: () => kv[b]!.planReplacements(w.keys, w.values) }]));
+}
