@@ -49,10 +49,6 @@ const INSERT = CHANGE_TYPES.indexOf('+I');
 const UPDATE_BEFORE = CHANGE_TYPES.indexOf('-U');
 const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 /**
  * One bucket of a primary-key table: its log (the truth) and its index (derived from it).
  *
@@ -67,7 +63,10 @@ function asBuffer(bytes: Uint8Array): Buffer {
  */
 export class KvBucket {
   private readonly prewrite = new Map<string, { value: Uint8Array | undefined; version: number }>();
-  private readonly memtable = new Memtable();
+  /** Takes acknowledged writes; a flush freezes it and starts a new one. */
+  private memtable = new Memtable();
+  /** The memtable a running flush is writing to LMDB: still read until that commit lands. */
+  private frozen: Memtable | undefined;
   private version = 0;
   /** The first offset whose change is not in the memtable or LMDB: readers of the changelog stop here. */
   private visible = 0n;
@@ -153,19 +152,24 @@ export class KvBucket {
    * pass see one state: the memtable changes and lmdb-js renews its read transaction between turns.
    */
   readBorrowed(key: Uint8Array): Uint8Array | undefined {
-    if (this.memtable.size > 0) {
-      const entry = this.memtable.get(keyId(key));
-      if (entry) return entry.value;
-    }
+    const entry = this.acknowledged(key);
+    if (entry) return entry.value;
     // lmdb-js copies a binary key into its key buffer with Uint8Array#set: no Buffer wrapper needed.
     return this.db.getBinaryFast(key as Buffer);
+  }
+
+  /** The memtables' state of a key (by bytes or `keyId`): the newer memtable wins. */
+  private acknowledged(key: Uint8Array | string): MemEntry | undefined {
+    if (this.memtable.size === 0 && this.frozen === undefined) return undefined;
+    const id = typeof key === 'string' ? key : keyId(key);
+    return this.memtable.get(id) ?? this.frozen?.get(id);
   }
 
   /** The stored bytes of a key as the next plan must see them: planned, acknowledged, or in LMDB (copied). */
   private current(id: string, key: Uint8Array): Uint8Array | undefined {
     const pending = this.prewrite.get(id);
     if (pending) return pending.value;
-    const entry = this.memtable.size > 0 ? this.memtable.get(id) : undefined;
+    const entry = this.acknowledged(id);
     if (entry) return entry.value;
     return this.db.getBinaryFast(key as Buffer)?.slice();
   }
@@ -178,7 +182,7 @@ export class KvBucket {
       return bytes === undefined ? undefined : decodeRow(columns, bytes);
     }, ops);
     const writes = new Map<string, MemEntry>();
-    for (const [id, w] of applied.writes) writes.set(id, { key: w.key, value: w.row === undefined ? undefined : asBuffer(encodeRow(columns, w.row)) });
+    for (const [id, w] of applied.writes) writes.set(id, { key: w.key, value: w.row === undefined ? undefined : encodeRow(columns, w.row) });
     const types: ChangeType[] = applied.changes.map((c) => c.type);
     return { changeCount: applied.changes.length, writes, changelogIpc: () => batchToIpc(rowsToBatch(columns, applied.changes.map((c) => c.row), types)) };
   }
@@ -249,7 +253,7 @@ export class KvBucket {
     }
     if (this.memtable.bytes >= this.options.memtableBytes) {
       const flushed = this.flush();
-      if (this.memtable.bytes >= 2 * this.options.memtableBytes) await flushed;
+      if (this.memtable.bytes + (this.frozen?.bytes ?? 0) >= 2 * this.options.memtableBytes) await flushed;
     }
     return { baseOffset: result.baseOffset, changes: plan.changeCount };
   }
@@ -266,17 +270,21 @@ export class KvBucket {
   }
 
   /**
-   * Writes the memtable to LMDB with the offset it reflects, in one transaction on lmdb-js's write
-   * thread, then drops what it wrote unless a newer write replaced it meanwhile. Only one runs at a
-   * time; a call while one runs waits for it and flushes what came after.
+   * Freezes the memtable and writes it to LMDB with the offset it reflects, in one transaction on
+   * lmdb-js's write thread; a new memtable takes the writes meanwhile, and reads see both until the
+   * commit lands and the frozen one is dropped whole. Only one runs at a time; a call while one
+   * runs waits for it and flushes what came after.
    */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.memtable.size === 0) return Promise.resolve();
-    const snapshot = this.memtable.snapshot();
-    const end = this.visible;
-    this.flushing = this.writeIndex(snapshot.entries, end).then(
-      () => this.memtable.release(snapshot),
+    const frozen = this.memtable;
+    this.frozen = frozen;
+    this.memtable = new Memtable();
+    this.flushing = this.writeIndex(frozen.sortedEntries(), this.visible).then(
+      () => {
+        this.frozen = undefined;
+      },
       (err: unknown) => {
         // Writes stop, as for a log that cannot fsync: acknowledging more rows that cannot reach
         // the index would only grow the memtable. A restart replays them from the log.
@@ -295,10 +303,10 @@ export class KvBucket {
    * each page it dirties with neighbours.
    */
   private writeIndex(entries: readonly MemEntry[], appliedOffset: bigint): Promise<unknown> {
+    // lmdb-js copies binary keys and values from any Uint8Array: no Buffer wrapper needed.
     for (const e of entries) {
-      const key = asBuffer(e.key);
-      if (e.value === undefined) void this.db.remove(key);
-      else void this.db.put(key, asBuffer(e.value));
+      if (e.value === undefined) void this.db.remove(e.key as Buffer);
+      else void this.db.put(e.key as Buffer, e.value as Buffer);
     }
     return this.meta.put(this.appliedKey, appliedOffset.toString());
   }
@@ -351,7 +359,9 @@ export class KvBucket {
   /** The rows whose key starts with `prefix` (the encoded bucket key), in key order: LMDB's range merged with the memtable's. */
   prefixLookup(prefix: Uint8Array, limit: number): Row[] {
     const end = prefixUpperBound(prefix);
-    const pending = this.memtable.size > 0 ? this.memtable.withPrefix(keyId(prefix)) : new Map<string, MemEntry>();
+    const prefixId = keyId(prefix);
+    const pending = this.frozen ? this.frozen.withPrefix(prefixId) : new Map<string, MemEntry>();
+    for (const [id, e] of this.memtable.withPrefix(prefixId)) pending.set(id, e);
     const found: { key: Uint8Array; row: Row }[] = [];
     const range = this.db.getRange({ start: Buffer.from(prefix), ...(end ? { end: Buffer.from(end) } : {}), limit: limit + 1 + pending.size });
     for (const { key, value } of range) {

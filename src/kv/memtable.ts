@@ -9,17 +9,11 @@ export interface MemEntry {
 /** Bytes a Map entry, its key string and the entry object cost beyond the key and row bytes. */
 const ENTRY_OVERHEAD = 120;
 
-/** Entries in key order with the ids they were stored under: what one index flush writes. */
-export interface MemSnapshot {
-  readonly ids: readonly string[];
-  readonly entries: readonly MemEntry[];
-}
-
 /**
  * Key states whose changelog is durable and acknowledged but which are not yet in LMDB, as the
  * memtable of an LSM tree: writes land here and reach the B-tree in large sorted transactions,
- * where LMDB pays for each dirtied page once per flush instead of once per request. Keyed by
- * `keyId` (latin1 of the key bytes), so sorting ids is sorting keys.
+ * where LMDB pays for each dirtied page once per flush instead of once per request. A flush
+ * freezes one and drops it whole once LMDB holds it. Keyed by `keyId` (latin1 of the key bytes).
  */
 export class Memtable {
   private readonly entries = new Map<string, MemEntry>();
@@ -50,24 +44,9 @@ export class Memtable {
     ids.add(id);
   }
 
-  /** Every entry, in key order. */
-  snapshot(): MemSnapshot {
-    const ids = [...this.entries.keys()].sort();
-    return { ids, entries: ids.map((id) => this.entries.get(id)!) };
-  }
-
-  /** Drops the entries a flush wrote, except those replaced since the snapshot (they are newer). */
-  release(snapshot: MemSnapshot): void {
-    snapshot.ids.forEach((id, i) => {
-      const entry = snapshot.entries[i]!;
-      if (this.entries.get(id) !== entry) return;
-      this.entries.delete(id);
-      this.heldBytes -= sizeOf(entry);
-      if (entry.prefixId === undefined) return;
-      const ids = this.byPrefix.get(entry.prefixId)!;
-      ids.delete(id);
-      if (ids.size === 0) this.byPrefix.delete(entry.prefixId);
-    });
+  /** Every entry, in key order (ids are latin1 of the key bytes, so their order is the keys'). */
+  sortedEntries(): MemEntry[] {
+    return [...this.entries.keys()].sort().map((id) => this.entries.get(id)!);
   }
 
   /** The entries (deleted keys included) under one bucket-key prefix, by id. */
