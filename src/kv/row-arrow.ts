@@ -9,8 +9,10 @@ import type { Column, ColumnType } from '../common/schema.js';
 import { locateRowValues, readSafeInt64, rowShape, type RowShape } from './row-codec.js';
 
 /**
- * One Arrow record batch of looked-up rows, built column by column straight from the stored row
- * bytes (no Row objects): row i answers key i. The boolean column `__found` (never null) says
+ * One Arrow record batch of stored rows, built column by column straight from the stored row
+ * bytes (no Row objects): a lookup reply (`finishIpc`), or a changelog batch for the log
+ * (`finishChangelogIpc`: the table's columns as declared, then `_change_type`). In a lookup reply
+ * row i answers key i. The boolean column `__found` (never null) says
  * whether key i exists; for a missing key every table column is null, so the table's columns are
  * nullable here and `__found` tells a missing row from a row of nulls. (`__` names are reserved for
  * system columns, so it cannot clash with a table column.)
