@@ -1,6 +1,6 @@
 import type { Database, RootDatabase, Transaction } from 'lmdb';
 import { batchRows, batchToIpc, ipcToBatches, rowsToBatch } from '../common/arrow.js';
-import { fail } from '../common/errors.js';
+import { fail, LakestreamError } from '../common/errors.js';
 import { compareBytes, decodeKey, encodeKey, encodeKeyPrefix, prefixUpperBound } from '../common/key-encoding.js';
 import type { Column } from '../common/schema.js';
 import { CHANGE_TYPES, type ChangeType, type Row } from '../common/values.js';
@@ -120,7 +120,7 @@ export class KvBucket {
     if (offset < this.log.logStartOffset) offset = this.log.logStartOffset;
     while (offset < this.log.highWatermark) {
       const batches = await this.log.read(offset, { maxBytes: REPLAY_BYTES });
-      const writes = new Map<string, MemEntry>();
+      const writes = new Memtable();
       for (const sb of batches) {
         let at = sb.baseOffset;
         for (const batch of ipcToBatches(sb.arrowIpc).batches) {
@@ -136,8 +136,7 @@ export class KvBucket {
         }
         offset = sb.lastOffset + 1n;
       }
-      const ids = [...writes.keys()].sort();
-      await this.writeIndex(ids.map((id) => writes.get(id)!), offset);
+      await this.writeIndex(writes.sortedEntries(), offset);
     }
   }
 
@@ -288,8 +287,8 @@ export class KvBucket {
       (err: unknown) => {
         // Writes stop, as for a log that cannot fsync: acknowledging more rows that cannot reach
         // the index would only grow the memtable. A restart replays them from the log.
-        this.flushFailure = err;
-        throw err;
+        this.flushFailure = new LakestreamError('STORAGE_ERROR', `bucket ${this.bucket}: the index could not be written (${(err as Error).message}); writes are refused until a restart replays the changelog into it`);
+        throw this.flushFailure;
       },
     ).finally(() => {
       this.flushing = undefined;
