@@ -1,7 +1,7 @@
 import type { Database, RootDatabase, Transaction } from 'lmdb';
 import { batchRows, batchToIpc, ipcToBatches, rowsToBatch } from '../common/arrow.js';
 import { fail, LakestreamError } from '../common/errors.js';
-import { compareBytes, decodeKey, encodeKey, encodeKeyPrefix, prefixUpperBound } from '../common/key-encoding.js';
+import { compareBytes, encodeKey, keyPrefixLength, prefixUpperBound } from '../common/key-encoding.js';
 import type { Column } from '../common/schema.js';
 import { CHANGE_TYPES, type ChangeType, type Row } from '../common/values.js';
 import type { AppendResult, BucketLog } from '../log/bucket-log.js';
@@ -263,9 +263,9 @@ export class KvBucket {
     this.advanceVisible(end);
   }
 
+  /** The `keyId` of the key's leading bucket-key bytes (the encoding is self-delimiting). */
   private prefixIdOf(key: Uint8Array): string {
-    const cols = this.shape.keyColumns.slice(0, this.shape.prefixColumns);
-    return keyId(encodeKeyPrefix(cols, decodeKey(this.shape.keyColumns, key).slice(0, cols.length)));
+    return keyId(key.subarray(0, keyPrefixLength(this.shape.keyColumns, key, this.shape.prefixColumns)));
   }
 
   /**

@@ -34,17 +34,29 @@ const INT64_MAX = (1n << 63n) - 1n;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const INT_RANGE = { int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647] } as const;
-const FIXED_BYTES = {
+/** Payload bytes of the fixed-width types. */
+export const FIXED_BYTES = {
   boolean: 1, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8, int64: 8, date: 8, timestamp: 8,
 } as const;
 
-function varintBytes(n: number): number {
+/** The length of `n` as an unsigned LEB128 varint. */
+export function varintBytes(n: number): number {
   let size = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);
     size++;
   }
   return size;
+}
+
+/** Writes `v` as an unsigned LEB128 varint at `pos`; returns the position after it. */
+export function writeVarint(out: Uint8Array, pos: number, v: number): number {
+  while (v >= 0x80) {
+    out[pos++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[pos++] = v;
+  return pos;
 }
 
 function badValue(column: Column, value: Value, expected: string): never {
@@ -116,15 +128,8 @@ export function encodeRow(columns: readonly Column[], row: Row): Uint8Array {
   }
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
-  const writeVarint = (v: number): void => {
-    while (v >= 0x80) {
-      out[pos++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    out[pos++] = v;
-  };
   out[pos++] = ROW_FORMAT_VERSION;
-  writeVarint(n);
+  pos = writeVarint(out, pos, n);
   const bitmapAt = pos;
   out.fill(0, bitmapAt, bitmapAt + bitmapBytes);
   pos += bitmapBytes;
@@ -147,13 +152,13 @@ export function encodeRow(columns: readonly Column[], row: Row): Uint8Array {
       case 'timestamp': out.writeBigInt64LE(BigInt(value as number), pos); break;
       case 'string': {
         const length = Buffer.byteLength(value as string, 'utf8');
-        writeVarint(length);
+        pos = writeVarint(out, pos, length);
         pos += out.write(value as string, pos, length, 'utf8');
         continue;
       }
       case 'binary': {
         const payload = value as Uint8Array;
-        writeVarint(payload.length);
+        pos = writeVarint(out, pos, payload.length);
         out.set(payload, pos);
         pos += payload.length;
         continue;

@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer';
 import type * as A from 'apache-arrow';
 import { fail } from '../common/errors.js';
-import type { Column } from '../common/schema.js';
+import type { Column, ColumnType } from '../common/schema.js';
 import { stringsAreUtf8 } from './row-arrow.js';
-import { ROW_FORMAT_VERSION, ROW_VALUE_BYTES_MAX } from './row-codec.js';
+import { FIXED_BYTES, ROW_FORMAT_VERSION, ROW_VALUE_BYTES_MAX, varintBytes, writeVarint } from './row-codec.js';
 
 /**
  * The stored rows (row-codec.ts's format, byte for byte what `encodeRow` writes) of a batch
@@ -37,7 +37,7 @@ export function storedRowsOf(columns: readonly Column[], batch: A.RecordBatch): 
   return rows;
 }
 
-const FIXED_BYTES: Record<string, number> = { boolean: 1, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8, int64: 8, date: 8, timestamp: 8 };
+const FIXED: Partial<Record<ColumnType, number>> = FIXED_BYTES;
 const DAY_MS = 86_400_000;
 const TWO_32 = 2 ** 32;
 
@@ -47,7 +47,7 @@ function isNull(d: A.Data, i: number): boolean {
 
 function addSizes(column: Column, d: A.Data, sizes: Float64Array): void {
   const n = sizes.length;
-  const fixed = FIXED_BYTES[column.type];
+  const fixed = FIXED[column.type];
   if (fixed !== undefined) {
     for (let i = 0; i < n; i++) if (!isNull(d, i)) sizes[i]! += fixed;
     return;
@@ -109,24 +109,6 @@ function writeColumn(column: Column, j: number, d: A.Data, out: Buffer, view: Da
         continue;
       }
     }
-    pos[i] = p + FIXED_BYTES[column.type]!;
+    pos[i] = p + FIXED[column.type]!;
   }
-}
-
-function varintBytes(v: number): number {
-  let size = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Uint8Array, p: number, v: number): number {
-  while (v >= 0x80) {
-    out[p++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  out[p++] = v;
-  return p;
 }
