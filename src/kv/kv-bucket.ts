@@ -9,6 +9,7 @@ import { applyBatch, keyId, type ChangelogImage, type KvOp } from './changelog.j
 import { Memtable, type MemEntry } from './memtable.js';
 import type { RowMerger } from './merge-engine.js';
 import { StoredRowBatchBuilder } from './row-arrow.js';
+import type { RowCache } from './row-cache.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
 export interface KvTableShape {
@@ -36,6 +37,8 @@ export interface KvIndexOptions {
   readonly flushIntervalMs: number;
   /** Flush once the memtable holds this many bytes; writers wait above twice this. */
   readonly memtableBytes: number;
+  /** Rows read from or written to LMDB, shared by every bucket of the server. */
+  readonly rowCache: RowCache;
 }
 
 /** What a write did in this bucket: the changelog offsets, or nothing when no row changed. */
@@ -77,6 +80,8 @@ export class KvBucket {
   private flushFailure: unknown;
   private readonly flushTimer: NodeJS.Timeout;
   private closed = false;
+  /** This bucket's namespace in the row cache. */
+  private readonly cachePartition: number;
 
   private constructor(
     readonly bucket: number,
@@ -87,6 +92,7 @@ export class KvBucket {
     private readonly shape: KvTableShape,
     private readonly options: KvIndexOptions,
   ) {
+    this.cachePartition = options.rowCache.newPartition();
     this.flushTimer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs);
     this.flushTimer.unref();
   }
@@ -145,16 +151,30 @@ export class KvBucket {
   }
 
   /**
-   * The current row bytes of `key` (memtable, then LMDB), without a copy: the memtable's bytes or
-   * lmdb-js's shared read buffer, valid only until the next read on this thread, so use or copy them
-   * at once (decodeRow and the lookup writers copy what they keep). Reads within one synchronous
-   * pass see one state: the memtable changes and lmdb-js renews its read transaction between turns.
+   * The current row bytes of `key` (memtable, row cache, then LMDB), without a copy: the memtable's
+   * bytes, a view into the row cache or lmdb-js's shared read buffer, valid only until the next
+   * read on this thread, so use or copy them at once (decodeRow and the lookup writers copy what
+   * they keep). Reads within one synchronous pass see one state: the memtable changes and lmdb-js
+   * renews its read transaction between turns. What LMDB answers goes into the row cache.
    */
   readBorrowed(key: Uint8Array): Uint8Array | undefined {
     const entry = this.acknowledged(key);
     if (entry) return entry.value;
+    const cache = this.options.rowCache;
+    const cached = cache.get(this.cachePartition, key);
+    if (cached !== undefined) return cached ?? undefined;
+    const stored = this.indexed(key);
+    cache.put(this.cachePartition, key, stored ?? null);
+    return stored;
+  }
+
+  /** LMDB's row bytes for a key: a view of lmdb-js's shared read buffer. */
+  private indexed(key: Uint8Array): Uint8Array | undefined {
     // lmdb-js copies a binary key into its key buffer with Uint8Array#set: no Buffer wrapper needed.
-    return this.db.getBinaryFast(key as Buffer);
+    const bytes = this.db.getBinaryFast(key as Buffer);
+    // The shared buffer's `length` is overridden with the value's size; its real extent is larger,
+    // and Uint8Array#set would copy all of it.
+    return bytes?.subarray(0, bytes.length);
   }
 
   /** The memtables' state of a key (by bytes or `keyId`): the newer memtable wins. */
@@ -170,7 +190,9 @@ export class KvBucket {
     if (pending) return pending.value;
     const entry = this.acknowledged(id);
     if (entry) return entry.value;
-    return this.db.getBinaryFast(key as Buffer)?.slice();
+    const cached = this.options.rowCache.get(this.cachePartition, key);
+    if (cached !== undefined) return cached?.slice();
+    return this.indexed(key)?.slice();
   }
 
   /** Synchronous: merges the ops against the prewrite buffer and the index; throws before anything changes. */
@@ -280,8 +302,12 @@ export class KvBucket {
     const frozen = this.memtable;
     this.frozen = frozen;
     this.memtable = new Memtable();
-    this.flushing = this.writeIndex(frozen.sortedEntries(), this.visible).then(
+    const entries = frozen.sortedEntries();
+    this.flushing = this.writeIndex(entries, this.visible).then(
       () => {
+        // The cache learns the new states before reads stop finding them in the frozen memtable:
+        // recently written keys are the likeliest to be read (or updated) next.
+        for (const e of entries) this.options.rowCache.put(this.cachePartition, e.key, e.value ?? null);
         this.frozen = undefined;
       },
       (err: unknown) => {

@@ -12,6 +12,7 @@ import { kvRoutes } from './routes/kv.js';
 import { lakeRoutes } from './routes/lake.js';
 import { logRoutes } from './routes/log.js';
 import { openLake } from './lake-setup.js';
+import { RowCache } from '../kv/row-cache.js';
 import { ServerMetrics } from './metrics.js';
 import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
@@ -122,8 +123,10 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const catalog = Catalog.open(config.dataDir);
   const lake = await openLake(config, app.log);
   const metrics = new ServerMetrics(lake.tiering);
-  const tables = new TableStore(config.dataDir, catalog, lake.tiering, { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes }, { onSync: metrics.observeFsync });
-  metrics.watch(tables);
+  const rowCache = new RowCache(config.indexRowCacheBytes);
+  const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, rowCache };
+  const tables = new TableStore(config.dataDir, catalog, lake.tiering, index, { onSync: metrics.observeFsync });
+  metrics.watch(tables, rowCache);
   await tables.openAll();
   const retention = setInterval(() => {
     tables.enforceRetention(Date.now()).catch((err: unknown) => app.log.warn({ err }, 'retention failed; will retry'));

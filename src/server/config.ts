@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fail } from '../common/errors.js';
 import { parseDurationMs, parseSizeBytes } from '../common/units.js';
+import { ROW_CACHE_MAX_BYTES } from '../kv/row-cache.js';
 
 /**
  * The one schema of server settings. Each has a flag, an environment variable, a default, and a
@@ -25,10 +26,11 @@ function integer(min: number, max: number) {
   };
 }
 
-function size(minBytes: number) {
+function size(minBytes: number, maxBytes = Number.MAX_SAFE_INTEGER) {
   return (raw: string, name: string): number => {
     const n = parseSizeBytes(raw, name);
     if (n < minBytes) fail('INVALID_PARAMETER', `${name} must be at least ${minBytes} bytes, got '${raw}'`);
+    if (n > maxBytes) fail('INVALID_PARAMETER', `${name} must be at most ${maxBytes} bytes, got '${raw}'`);
     return n;
   };
 }
@@ -68,6 +70,7 @@ export const SETTINGS = {
   lakeSnapshotsRetained: { flag: 'lake-snapshots-retained', env: 'LAKESTREAM_LAKE_SNAPSHOTS_RETAINED', default: '20', description: 'lake snapshots kept for time travel per table', parse: integer(1, 100_000) },
   indexFlushMs: { flag: 'index-flush-interval', env: 'LAKESTREAM_INDEX_FLUSH_INTERVAL', default: '1s', description: 'acknowledged primary-key rows reach LMDB at least this often (what a restart replays)', parse: duration(10) },
   indexMemtableBytes: { flag: 'index-memtable-size', env: 'LAKESTREAM_INDEX_MEMTABLE_SIZE', default: '64mb', description: 'per bucket: acknowledged rows held before a flush to LMDB starts; writers wait above twice this', parse: size(1024 * 1024) },
+  indexRowCacheBytes: { flag: 'index-row-cache-size', env: 'LAKESTREAM_INDEX_ROW_CACHE_SIZE', default: '256mb', description: 'rows of all primary-key tables kept in memory in front of LMDB for lookups and updates, oldest evicted first (0 turns it off)', parse: size(0, ROW_CACHE_MAX_BYTES) },
   retentionCheckMs: { flag: 'retention-check-interval', env: 'LAKESTREAM_RETENTION_CHECK_INTERVAL', default: '1min', description: 'how often table.log.ttl is enforced', parse: duration(100) },
   authFile: { flag: 'auth-file', env: 'LAKESTREAM_AUTH_FILE', default: '', description: 'JSON file of bearer tokens, principals and grants; with it every route but /v1/health needs a token (SIGHUP reloads it)', parse: optionalPath },
   tlsCert: { flag: 'tls-cert', env: 'LAKESTREAM_TLS_CERT', default: '', description: 'PEM certificate (chain) to serve HTTPS; needs --tls-key', parse: optionalPath },

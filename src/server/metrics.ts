@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RowCache } from '../kv/row-cache.js';
 import { tieredOffsetOf } from '../lake/snapshot.js';
 import type { TieringService } from '../tiering/tiering-service.js';
 import type { TableRuntime, TableStore } from './table-store.js';
@@ -67,10 +68,12 @@ export class ServerMetrics {
   private readonly fsync: Histogram;
   /** Set by `watch` once the table store exists (the store needs `observeFsync` first). */
   private tables: TableStore | undefined;
+  private rowCache: RowCache | undefined;
 
   constructor(tiering: TieringService) {
     const registers = [this.registry];
     const openTables = (): TableRuntime[] => this.tables?.all() ?? [];
+    const rowCache = (): RowCache | undefined => this.rowCache;
     collectDefaultMetrics({ register: this.registry });
 
     const requests = new Counter({ name: 'lakestream_http_requests_total', help: 'HTTP requests by method, route pattern and status', labelNames: ['method', 'route', 'status'] as const, registers });
@@ -106,6 +109,7 @@ export class ServerMetrics {
         }
       },
     });
+    this.rowCacheMetrics(rowCache, registers);
     const pending = new Gauge({ name: 'lakestream_tiering_pending_records', help: 'Records of lake-enabled tables not yet in a lake snapshot', labelNames: ['table'] as const, registers });
     new Gauge({
       name: 'lakestream_tiering_lag_seconds',
@@ -130,9 +134,33 @@ export class ServerMetrics {
     });
   }
 
-  /** The tables whose high watermarks and tiering lag are reported on scrape. */
-  watch(tables: TableStore): void {
+  /** The tables whose high watermarks and tiering lag are reported on scrape, and the row cache. */
+  watch(tables: TableStore, rowCache: RowCache): void {
     this.tables = tables;
+    this.rowCache = rowCache;
+  }
+
+  /** The row cache's counts, read on scrape. */
+  private rowCacheMetrics(cache: () => RowCache | undefined, registers: Registry[]): void {
+    const counted = (name: string, help: string, read: (c: RowCache) => number) => new Counter({
+      name, help, registers,
+      collect() {
+        this.reset();
+        const c = cache();
+        if (c) this.inc(read(c));
+      },
+    });
+    const gauged = (name: string, help: string, read: (c: RowCache) => number) => new Gauge({
+      name, help, registers,
+      collect() {
+        const c = cache();
+        this.set(c ? read(c) : 0);
+      },
+    });
+    counted('lakestream_index_row_cache_hits_total', 'Primary-key reads the row cache answered (LMDB not read)', (c) => c.hits);
+    counted('lakestream_index_row_cache_misses_total', 'Primary-key reads the row cache could not answer', (c) => c.misses);
+    gauged('lakestream_index_row_cache_entries', 'Keys the row cache answers for (rows and known-absent keys)', (c) => c.entries);
+    gauged('lakestream_index_row_cache_bytes', 'Memory the row cache holds (--index-row-cache-size caps it)', (c) => c.allocatedBytes);
   }
 
   /** For `BucketLog`'s `onSync`. */

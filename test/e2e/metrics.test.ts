@@ -92,6 +92,15 @@ describe('metrics: GET /metrics in the Prometheus text format', () => {
     expect(series.get('lakestream_lookup_duration_seconds_count{table="obs.users",kind="lookup"}')).toBe(LOOKUPS);
   });
 
+  it('reports the row cache in front of LMDB', async () => {
+    const { series } = await scrape();
+    // The upserts of new keys asked the cache, then LMDB, for an old row.
+    expect(series.get('lakestream_index_row_cache_misses_total')).toBeGreaterThanOrEqual(3);
+    expect(series.get('lakestream_index_row_cache_hits_total')).toBeGreaterThanOrEqual(0);
+    expect(series.get('lakestream_index_row_cache_entries')).toBeGreaterThanOrEqual(0);
+    expect(series.get('lakestream_index_row_cache_bytes')).toBeGreaterThanOrEqual(0);
+  });
+
   it('measures fsync latency with a histogram', async () => {
     const { series } = await scrape();
     const count = series.get('lakestream_log_fsync_duration_seconds_count')!;

@@ -1,9 +1,12 @@
 import path from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { batchRows, ipcToBatches } from '../../src/common/arrow.js';
 import type { Column } from '../../src/common/schema.js';
+import { CHANGE_TYPES } from '../../src/common/values.js';
 import { KvBucket } from '../../src/kv/kv-bucket.js';
 import { createMergeEngine } from '../../src/kv/merge-engine.js';
+import { RowCache } from '../../src/kv/row-cache.js';
 import { decodeRow, encodeRow } from '../../src/kv/row-codec.js';
 import { openLog, tempDir } from '../log/helpers.js';
 
@@ -13,11 +16,11 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function openBucket(dir: string): Promise<KvBucket> {
+async function openBucket(dir: string, rowCache = new RowCache(1 << 20)): Promise<KvBucket> {
   const log = await openLog(path.join(dir, 'log'));
   const env = open({ path: path.join(dir, 'kv'), maxDbs: 3, useWritemap: true });
   const def = { columns, primaryKey: ['id'], bucketKey: ['id'], buckets: 1, properties: {} } as never;
-  const kv = await KvBucket.open(0, log, env, { columns, keyColumns: [columns[0]!], engine: createMergeEngine(def), image: 'FULL', prefixColumns: 0 }, { flushIntervalMs: 3_600_000, memtableBytes: 64 << 20 });
+  const kv = await KvBucket.open(0, log, env, { columns, keyColumns: [columns[0]!], engine: createMergeEngine(def), image: 'FULL', prefixColumns: 0 }, { flushIntervalMs: 3_600_000, memtableBytes: 64 << 20, rowCache });
   closers.push(() => env.close(), () => log.close(), () => kv.close());
   return kv;
 }
@@ -63,5 +66,31 @@ describe('KvBucket memtables', () => {
     const again = await openBucket(dir);
     expect(again.appliedOffset()).toBe(3n);
     expect(read(again, 1)).toBe('b');
+  });
+
+  it('keeps the row cache true to LMDB: flushed writes and deletes replace what it held', async () => {
+    const cache = new RowCache(1 << 20);
+    const kv = await openBucket(tempDir('lakestream-kv-'), cache);
+    await upsert(kv, 1, 'a');
+    await kv.flush();
+    expect(read(kv, 1)).toBe('a');
+    expect(read(kv, 2)).toBeUndefined(); // LMDB's answer "absent" is cached too
+    const hits = cache.hits;
+    expect([read(kv, 1), read(kv, 2)]).toEqual(['a', undefined]);
+    expect(cache.hits).toBe(hits + 2);
+    await upsert(kv, 1, 'b');
+    await upsert(kv, 2, 'c');
+    await kv.flush();
+    expect([read(kv, 1), read(kv, 2)]).toEqual(['b', 'c']);
+    const key = kv.keyOf({ id: 1 });
+    await kv.commit(kv.plan([{ kind: 'delete', key, row: { id: 1 } }]));
+    await kv.flush();
+    expect(read(kv, 1)).toBeUndefined();
+    // An update plans against the cached old row: -U carries it.
+    await upsert(kv, 2, 'd');
+    const stored = await kv.log.read(0n, { maxBytes: 1 << 20 });
+    const last = ipcToBatches(stored[stored.length - 1]!.arrowIpc).batches[0]!;
+    expect(batchRows(last, ['_change_type', 'v'])).toEqual([{ _change_type: CHANGE_TYPES.indexOf('-U'), v: 'c' }, { _change_type: CHANGE_TYPES.indexOf('+U'), v: 'd' }]);
+    expect(read(kv, 2)).toBe('d');
   });
 });

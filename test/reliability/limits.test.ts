@@ -190,7 +190,7 @@ describe('server flags', () => {
   // Every flag of SETTINGS must reach the config: one whose attribute name differs from its
   // setting key (--retention-check-interval -> retentionCheckMs, --lake-orphan-grace ->
   // lakeOrphanGraceMs) must not be dropped silently. A value below the minimum proves it is read.
-  for (const [flag, value] of [['--retention-check-interval', '1ms'], ['--lake-orphan-grace', '1ms'], ['--max-long-polls', '0']] as const) {
+  for (const [flag, value] of [['--retention-check-interval', '1ms'], ['--lake-orphan-grace', '1ms'], ['--max-long-polls', '0'], ['--index-row-cache-size', '5gb']] as const) {
     it(`serve refuses ${flag} ${value} at start, naming the flag`, async () => {
       const started = startServer({ args: [flag, value] });
       await expect(started.then(async (s) => { await s.stop(); return 'started'; })).rejects.toThrow(flag);
