@@ -305,9 +305,10 @@ export class KvBucket {
     const entries = frozen.sortedEntries();
     this.flushing = this.writeIndex(entries, this.visible).then(
       () => {
-        // The cache learns the new states before reads stop finding them in the frozen memtable:
-        // recently written keys are the likeliest to be read (or updated) next.
-        for (const e of entries) this.options.rowCache.put(this.cachePartition, e.key, e.value ?? null);
+        // The cache learns the new states of the keys it holds before reads stop finding them in
+        // the frozen memtable. It takes no new keys here: filling it costs a write-heavy table
+        // more than its reads would gain, so reads fill it.
+        for (const e of entries) this.options.rowCache.refresh(this.cachePartition, e.key, e.value ?? null);
         this.frozen = undefined;
       },
       (err: unknown) => {

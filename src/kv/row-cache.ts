@@ -106,16 +106,25 @@ export class RowCache {
     memory[at + 4] = key.length >>> 8;
     memory[at + 5] = key.length & 0xff;
     writeU32(memory, at + 6, value === null ? ABSENT_LENGTH : value.length);
-    memory.set(key, at + HEADER_BYTES);
-    if (value !== null) memory.set(value, at + HEADER_BYTES + key.length);
+    copyInto(memory, at + HEADER_BYTES, key);
+    if (value !== null) copyInto(memory, at + HEADER_BYTES + key.length, value);
     let slot = this.find(partition, key, hash);
     if (slot < 0) {
-      if ((this.count + 1) * 2 > this.slotAt.length) this.grow();
-      slot = this.freeSlot(hash);
+      if ((this.count + 1) * 2 > this.slotAt.length) {
+        this.grow();
+        slot = this.freeSlot(hash);
+      } else {
+        slot = -2 - slot;
+      }
       this.count++;
     }
     this.slotAt[slot] = at;
     this.slotHash[slot] = hash;
+  }
+
+  /** Replaces the value of a key the cache answers for; a key it does not know stays out. */
+  refresh(partition: number, key: Uint8Array, value: Uint8Array | null): void {
+    if (this.find(partition, key, hashOf(partition, key)) >= 0) this.put(partition, key, value);
   }
 
   /** Forgets a key (its next get is a miss). */
@@ -128,12 +137,15 @@ export class RowCache {
     if (slot >= 0) this.clearSlot(slot);
   }
 
-  /** The slot of the key's newest record, or -1. */
+  /**
+   * The slot of the key's newest record, or when there is none `-2 - s` for the empty slot `s`
+   * that ends its probe run (where an insert goes): always negative.
+   */
   private find(partition: number, key: Uint8Array, hash: number): number {
     const mask = this.mask;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = this.slotAt[slot]!;
-      if (at === EMPTY) return -1;
+      if (at === EMPTY) return -2 - slot;
       if (this.slotHash[slot] === hash && this.recordIs(at, partition, key)) return slot;
     }
   }
@@ -228,6 +240,16 @@ function hashOf(partition: number, key: Uint8Array): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Short copies in a loop: `set` costs more than the copy for a key or a small row. */
+function copyInto(target: Uint8Array, at: number, source: Uint8Array): void {
+  const n = source.length;
+  if (n > 16) {
+    target.set(source, at);
+    return;
+  }
+  for (let i = 0; i < n; i++) target[at + i] = source[i]!;
 }
 
 function readU32(bytes: Uint8Array, at: number): number {

@@ -18,6 +18,18 @@ describe('RowCache', () => {
     expect([cache.hits, cache.misses]).toEqual([2, 2]);
   });
 
+  it('refreshes only keys it holds', () => {
+    const cache = new RowCache(1 << 20);
+    const p = cache.newPartition();
+    cache.put(p, bytes(1), bytes(1));
+    cache.refresh(p, bytes(1), bytes(2));
+    cache.refresh(p, bytes(2), bytes(2));
+    expect(copy(cache.get(p, bytes(1)))).toEqual([2]);
+    expect(cache.get(p, bytes(2))).toBeUndefined();
+    cache.refresh(p, bytes(1), null);
+    expect(cache.get(p, bytes(1))).toBeNull();
+  });
+
   it('keeps partitions apart', () => {
     const cache = new RowCache(1 << 20);
     const a = cache.newPartition();
@@ -75,10 +87,14 @@ describe('RowCache', () => {
       const key = bytes(...Array.from({ length: 1 + Math.floor(random() * 3) }, () => Math.floor(random() * 12)));
       const id = `${p}:${key.join(',')}`;
       const r = random();
-      if (r < 0.45) {
+      if (r < 0.4) {
         const value = random() < 0.1 ? null : Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256));
         cache.put(p, key, value === null ? null : Uint8Array.from(value));
         model.set(id, value);
+      } else if (r < 0.5) {
+        const value = Array.from({ length: Math.floor(random() * 100) }, () => Math.floor(random() * 256));
+        cache.refresh(p, key, Uint8Array.from(value));
+        if (model.has(id)) model.set(id, value);
       } else if (r < 0.55) {
         cache.remove(p, key);
         model.delete(id);
