@@ -65,12 +65,12 @@ const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
  * equals the replay of the changelog.
  */
 export class KvBucket {
-  private readonly prewrite = new Map<string, { value: Uint8Array | undefined; version: number }>();
+  /** By `keyId`: the entry of the latest plan not yet durable that writes the key (each plan's entries are its own objects). */
+  private readonly prewrite = new Map<string, MemEntry>();
   /** Takes acknowledged writes; a flush freezes it and starts a new one. */
   private memtable = new Memtable();
   /** The memtable a running flush is writing to LMDB: still read until that commit lands. */
   private frozen: Memtable | undefined;
-  private version = 0;
   /** The first offset whose change is not in the memtable or LMDB: readers of the changelog stop here. */
   private visible = 0n;
   private readonly visibleWaiters = new Set<{ offset: bigint; wake: () => void }>();
@@ -214,7 +214,6 @@ export class KvBucket {
    */
   planReplacements(keys: readonly Uint8Array[], values: readonly Uint8Array[]): KvPlan {
     const full = this.shape.image === 'FULL';
-    const seen = new Map<string, Uint8Array | undefined>();
     const writes = new Map<string, MemEntry>();
     const codes: number[] = [];
     const rows: Uint8Array[] = [];
@@ -222,7 +221,8 @@ export class KvBucket {
       const key = keys[i]!;
       const value = values[i]!;
       const id = keyId(key);
-      const old = seen.has(id) ? seen.get(id) : this.current(id, key);
+      // A key written earlier in the batch: its row here is the old one (a replacement never deletes).
+      const old = writes.get(id)?.value ?? this.current(id, key);
       if (old === undefined) {
         codes.push(INSERT);
       } else {
@@ -233,7 +233,6 @@ export class KvBucket {
         codes.push(UPDATE_AFTER);
       }
       rows.push(value);
-      seen.set(id, value);
       writes.set(id, { key, value });
     }
     return {
@@ -255,8 +254,7 @@ export class KvBucket {
   async commit(plan: KvPlan, writer?: { writerId: bigint; sequence: number }): Promise<KvWriteResult> {
     if (plan.changeCount === 0) return { baseOffset: null, changes: 0 };
     if (this.flushFailure !== undefined) throw this.flushFailure;
-    const version = ++this.version;
-    for (const [id, w] of plan.writes) this.prewrite.set(id, { value: w.value, version });
+    for (const [id, w] of plan.writes) this.prewrite.set(id, w);
     const appended = this.log.append({
       arrowIpc: plan.changelogIpc(), recordCount: plan.changeCount, hasChangeType: true,
       ...(writer ? { writerId: writer.writerId, batchSequence: writer.sequence } : {}),
@@ -270,7 +268,7 @@ export class KvBucket {
     try {
       result = await applied;
     } finally {
-      this.dropPrewrites(plan, version);
+      this.dropPrewrites(plan);
     }
     if (this.memtable.bytes >= this.options.memtableBytes) {
       const flushed = this.flush();
@@ -378,8 +376,9 @@ export class KvBucket {
     });
   }
 
-  private dropPrewrites(plan: KvPlan, version: number): void {
-    for (const id of plan.writes.keys()) if (this.prewrite.get(id)?.version === version) this.prewrite.delete(id);
+  /** Drops the plan's entries, unless a later plan has written the key since. */
+  private dropPrewrites(plan: KvPlan): void {
+    for (const [id, w] of plan.writes) if (this.prewrite.get(id) === w) this.prewrite.delete(id);
   }
 
   /** The rows whose key starts with `prefix` (the encoded bucket key), in key order: LMDB's range merged with the memtable's. */

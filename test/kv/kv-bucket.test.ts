@@ -93,4 +93,22 @@ describe('KvBucket memtables', () => {
     expect(batchRows(last, ['_change_type', 'v'])).toEqual([{ _change_type: CHANGE_TYPES.indexOf('-U'), v: 'c' }, { _change_type: CHANGE_TYPES.indexOf('+U'), v: 'd' }]);
     expect(read(kv, 2)).toBe('d');
   });
+
+  it('plans a whole-row batch that repeats a key against its own earlier row', async () => {
+    const kv = await openBucket(tempDir('lakestream-kv-'));
+    await upsert(kv, 1, 'a');
+    const keys = [1, 2, 1, 2].map((id) => kv.keyOf({ id }));
+    const plan = kv.planReplacements(keys, ['b', 'x', 'c', 'y'].map((v, i) => encodeRow(columns, { id: i % 2 === 0 ? 1 : 2, v })));
+    await kv.commit(plan);
+    const stored = await kv.log.read(1n, { maxBytes: 1 << 20 });
+    const batch = ipcToBatches(stored[0]!.arrowIpc).batches[0]!;
+    const code = (t: string) => CHANGE_TYPES.indexOf(t as never);
+    expect(batchRows(batch, ['_change_type', 'v'])).toEqual([
+      { _change_type: code('-U'), v: 'a' }, { _change_type: code('+U'), v: 'b' },
+      { _change_type: code('+I'), v: 'x' },
+      { _change_type: code('-U'), v: 'b' }, { _change_type: code('+U'), v: 'c' },
+      { _change_type: code('-U'), v: 'x' }, { _change_type: code('+U'), v: 'y' },
+    ]);
+    expect([read(kv, 1), read(kv, 2)]).toEqual(['c', 'y']);
+  });
 });
