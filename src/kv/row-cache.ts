@@ -19,7 +19,8 @@ const MAX_KEY_BYTES = 0xffff;
 const EMPTY = 0xffff_ffff;
 const MIN_SLOTS = 1 << 12;
 
-export const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
+/** Small enough that evicting one (a probe per record it holds) is a short pause in some read. */
+export const DEFAULT_SEGMENT_BYTES = 1024 * 1024;
 /** Slots hold 32-bit offsets into the cache's memory. */
 export const ROW_CACHE_MAX_BYTES = 2 ** 32 - 1;
 
