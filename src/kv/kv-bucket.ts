@@ -190,9 +190,11 @@ export class KvBucket {
     if (pending) return pending.value;
     const entry = this.acknowledged(id);
     if (entry) return entry.value;
+    // Copies: both answers are borrowed (the next read reuses them), and a plan keeps old rows.
+    // Not Buffer#slice, which is a view.
     const cached = this.options.rowCache.get(this.cachePartition, key);
-    if (cached !== undefined) return cached?.slice();
-    return this.indexed(key)?.slice();
+    const borrowed = cached === undefined ? this.indexed(key) : cached;
+    return borrowed ? Uint8Array.prototype.slice.call(borrowed) : undefined;
   }
 
   /** Synchronous: merges the ops against the prewrite buffer and the index; throws before anything changes. */

@@ -35,4 +35,18 @@ describe('primary-key changelog as Arrow', () => {
     const all = await call(server.url, 'GET', `${T}/users/buckets/0/records?offset=0`);
     expect(all.body.records.map((r: { _change_type: string }) => r._change_type)).toEqual(['+I', '+I', '-U', '+U', '-D']);
   });
+
+  it('gives every -U of an Arrow upsert its own key\'s old row, read from the index after a flush', async () => {
+    const ids = [10, 11, 12, 13];
+    const body = (names: string[]) => A.tableToIPC(A.tableFromArrays({ id: Int32Array.from(ids), name: names, visits: BigInt64Array.from(ids, BigInt) }), 'stream');
+    expect((await call(server.url, 'POST', `${T}/users/upsert`, body(ids.map((id) => `old-${id}`)))).status).toBe(200);
+    expect((await call(server.url, 'GET', `${T}/users/buckets/0/rows`)).status).toBe(200); // flushes the memtable into LMDB
+    const r = await call(server.url, 'POST', `${T}/users/upsert`, body(ids.map((id) => `new-${id}`)));
+    expect(r.status).toBe(200);
+    const from = r.body.buckets[0].baseOffset;
+    const records = (await call(server.url, 'GET', `${T}/users/buckets/0/records?offset=${from}`)).body.records;
+    expect(records.map((x: { _change_type: string; id: number; name: string }) => `${x._change_type} ${x.id} ${x.name}`)).toEqual(
+      ids.flatMap((id) => [`-U ${id} old-${id}`, `+U ${id} new-${id}`]),
+    );
+  });
 });

@@ -111,4 +111,16 @@ describe('KvBucket memtables', () => {
     ]);
     expect([read(kv, 1), read(kv, 2)]).toEqual(['c', 'y']);
   });
+
+  it('carries each key\'s own old row into -U when a batch reads several old rows from LMDB', async () => {
+    // No row cache: every old row comes from lmdb-js's shared read buffer, which the next read reuses.
+    const kv = await openBucket(tempDir('lakestream-kv-'), new RowCache(0));
+    for (const [id, v] of [[1, 'a'], [2, 'b'], [3, 'c']] as const) await upsert(kv, id, v);
+    await kv.flush();
+    const ids = [1, 2, 3];
+    await kv.commit(kv.planReplacements(ids.map((id) => kv.keyOf({ id })), ids.map((id) => encodeRow(columns, { id, v: `${id}!` }))));
+    const stored = await kv.log.read(3n, { maxBytes: 1 << 20 });
+    const batch = ipcToBatches(stored[0]!.arrowIpc).batches[0]!;
+    expect(batchRows(batch, ['id', 'v']).map((r) => `${r.id}:${r.v}`)).toEqual(['1:a', '1:1!', '2:b', '2:2!', '3:c', '3:3!']);
+  });
 });
