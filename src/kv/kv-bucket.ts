@@ -191,10 +191,11 @@ export class KvBucket {
     const entry = this.acknowledged(id);
     if (entry) return entry.value;
     // Copies: both answers are borrowed (the next read reuses them), and a plan keeps old rows.
-    // Not Buffer#slice, which is a view.
+    // Buffer.from copies into Buffer's pool (Buffer#slice would be a view; a typed-array slice
+    // allocates an ArrayBuffer per row).
     const cached = this.options.rowCache.get(this.cachePartition, key);
     const borrowed = cached === undefined ? this.indexed(key) : cached;
-    return borrowed ? Uint8Array.prototype.slice.call(borrowed) : undefined;
+    return borrowed ? Buffer.from(borrowed) : undefined;
   }
 
   /** Synchronous: merges the ops against the prewrite buffer and the index; throws before anything changes. */
@@ -308,7 +309,8 @@ export class KvBucket {
         // The cache learns the new states of the keys it holds before reads stop finding them in
         // the frozen memtable. It takes no new keys here: filling it costs a write-heavy table
         // more than its reads would gain, so reads fill it.
-        for (const e of entries) this.options.rowCache.refresh(this.cachePartition, e.key, e.value ?? null);
+        const cache = this.options.rowCache;
+        if (cache.holdsAny(this.cachePartition)) for (const e of entries) cache.refresh(this.cachePartition, e.key, e.value ?? null);
         this.frozen = undefined;
       },
       (err: unknown) => {

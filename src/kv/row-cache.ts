@@ -40,7 +40,8 @@ export class RowCache {
   private slotHash = new Uint32Array(MIN_SLOTS);
   private mask = MIN_SLOTS - 1;
   private count = 0;
-  private partitions = 0;
+  /** Entries per partition: a bucket the cache holds nothing of skips refreshing its flushes. */
+  private readonly partitionCounts: number[] = [];
   hits = 0;
   misses = 0;
 
@@ -68,7 +69,12 @@ export class RowCache {
 
   /** A fresh namespace for one bucket's keys. */
   newPartition(): number {
-    return this.partitions++;
+    return this.partitionCounts.push(0) - 1;
+  }
+
+  /** Whether the cache answers for any key of the partition. */
+  holdsAny(partition: number): boolean {
+    return this.partitionCounts[partition]! > 0;
   }
 
   /**
@@ -118,6 +124,7 @@ export class RowCache {
         slot = -2 - slot;
       }
       this.count++;
+      this.partitionCounts[partition]!++;
     }
     this.slotAt[slot] = at;
     this.slotHash[slot] = hash;
@@ -167,6 +174,7 @@ export class RowCache {
 
   /** Backward-shift deletion: later entries of the probe run move up, so no tombstones build up. */
   private clearSlot(slot: number): void {
+    this.partitionCounts[readU32(this.memory!, this.slotAt[slot]!)]!--;
     const mask = this.mask;
     let hole = slot;
     for (let next = (hole + 1) & mask; this.slotAt[next] !== EMPTY; next = (next + 1) & mask) {

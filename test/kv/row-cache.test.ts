@@ -30,6 +30,23 @@ describe('RowCache', () => {
     expect(cache.get(p, bytes(1))).toBeNull();
   });
 
+  it('knows whether it holds anything of a partition, through removes and evictions', () => {
+    const cache = new RowCache(2048, 1024);
+    const a = cache.newPartition();
+    const b = cache.newPartition();
+    expect([cache.holdsAny(a), cache.holdsAny(b)]).toEqual([false, false]);
+    cache.put(a, bytes(1), bytes(1));
+    cache.put(a, bytes(1), bytes(2));
+    cache.put(a, bytes(2), null);
+    expect([cache.holdsAny(a), cache.holdsAny(b)]).toEqual([true, false]);
+    cache.remove(a, bytes(1));
+    cache.remove(a, bytes(2));
+    expect(cache.holdsAny(a)).toBe(false);
+    cache.put(a, bytes(3), new Uint8Array(900));
+    for (let i = 0; i < 3; i++) cache.put(b, bytes(i), new Uint8Array(900)); // evicts a's segment
+    expect([cache.holdsAny(a), cache.holdsAny(b)]).toEqual([false, true]);
+  });
+
   it('keeps partitions apart', () => {
     const cache = new RowCache(1 << 20);
     const a = cache.newPartition();
@@ -107,5 +124,9 @@ describe('RowCache', () => {
       }
     }
     expect(answered).toBeGreaterThan(1000);
+    for (const p of parts) {
+      const keys = [...model.keys()].filter((id) => id.startsWith(`${p}:`)).map((id) => bytes(...id.slice(id.indexOf(':') + 1).split(',').map(Number)));
+      expect(cache.holdsAny(p)).toBe(keys.some((key) => cache.get(p, key) !== undefined));
+    }
   });
 });
