@@ -159,12 +159,19 @@ export class KvBucket {
    */
   readBorrowed(key: Uint8Array): Uint8Array | undefined {
     const entry = this.acknowledged(key);
-    if (entry) return entry.value;
+    return entry ? entry.value : this.beneathMemtables(key, true);
+  }
+
+  /**
+   * The row cache's answer for a key, else LMDB's (borrowed either way). `fill` keeps LMDB's answer
+   * in the cache: lookups do; the write planner does not, as a flush is about to change the key.
+   */
+  private beneathMemtables(key: Uint8Array, fill: boolean): Uint8Array | undefined {
     const cache = this.options.rowCache;
     const cached = cache.get(this.cachePartition, key);
     if (cached !== undefined) return cached ?? undefined;
     const stored = this.indexed(key);
-    cache.put(this.cachePartition, key, stored ?? null);
+    if (fill) cache.put(this.cachePartition, key, stored ?? null);
     return stored;
   }
 
@@ -190,11 +197,10 @@ export class KvBucket {
     if (pending) return pending.value;
     const entry = this.acknowledged(id);
     if (entry) return entry.value;
-    // Copies: both answers are borrowed (the next read reuses them), and a plan keeps old rows.
+    // A copy: the answer is borrowed (the next read reuses it), and a plan keeps old rows.
     // Buffer.from copies into Buffer's pool (Buffer#slice would be a view; a typed-array slice
     // allocates an ArrayBuffer per row).
-    const cached = this.options.rowCache.get(this.cachePartition, key);
-    const borrowed = cached === undefined ? this.indexed(key) : cached;
+    const borrowed = this.beneathMemtables(key, false);
     return borrowed ? Buffer.from(borrowed) : undefined;
   }
 

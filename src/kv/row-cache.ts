@@ -99,8 +99,16 @@ export class RowCache {
 
   /** Records the key's current value (null: known absent), replacing what the cache held for it. */
   put(partition: number, key: Uint8Array, value: Uint8Array | null): void {
-    if (!this.enabled) return;
+    if (this.enabled) this.store(partition, key, value, hashOf(partition, key));
+  }
+
+  /** Replaces the value of a key the cache answers for; a key it does not know stays out. */
+  refresh(partition: number, key: Uint8Array, value: Uint8Array | null): void {
     const hash = hashOf(partition, key);
+    if (this.find(partition, key, hash) >= 0) this.store(partition, key, value, hash);
+  }
+
+  private store(partition: number, key: Uint8Array, value: Uint8Array | null, hash: number): void {
     const size = HEADER_BYTES + key.length + (value?.length ?? 0);
     if (key.length > MAX_KEY_BYTES || size > this.segmentBytes) {
       // Too big to cache: what the cache held for the key is stale now.
@@ -128,11 +136,6 @@ export class RowCache {
     }
     this.slotAt[slot] = at;
     this.slotHash[slot] = hash;
-  }
-
-  /** Replaces the value of a key the cache answers for; a key it does not know stays out. */
-  refresh(partition: number, key: Uint8Array, value: Uint8Array | null): void {
-    if (this.find(partition, key, hashOf(partition, key)) >= 0) this.put(partition, key, value);
   }
 
   /** Forgets a key (its next get is a miss). */

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { fail, LakestreamError } from '../common/errors.js';
+import { RowCache } from '../kv/row-cache.js';
 import { Gate } from './admission.js';
 import { AuthFile, installAuth, WWW_AUTHENTICATE } from './auth.js';
 import { Catalog } from './catalog.js';
@@ -12,7 +13,6 @@ import { kvRoutes } from './routes/kv.js';
 import { lakeRoutes } from './routes/lake.js';
 import { logRoutes } from './routes/log.js';
 import { openLake } from './lake-setup.js';
-import { RowCache } from '../kv/row-cache.js';
 import { ServerMetrics } from './metrics.js';
 import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
@@ -122,11 +122,11 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const auth = config.authFile ? AuthFile.load(config.authFile, app.log) : undefined;
   const catalog = Catalog.open(config.dataDir);
   const lake = await openLake(config, app.log);
-  const metrics = new ServerMetrics(lake.tiering);
   const rowCache = new RowCache(config.indexRowCacheBytes);
+  const metrics = new ServerMetrics(lake.tiering, rowCache);
   const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, rowCache };
   const tables = new TableStore(config.dataDir, catalog, lake.tiering, index, { onSync: metrics.observeFsync });
-  metrics.watch(tables, rowCache);
+  metrics.watch(tables);
   await tables.openAll();
   const retention = setInterval(() => {
     tables.enforceRetention(Date.now()).catch((err: unknown) => app.log.warn({ err }, 'retention failed; will retry'));

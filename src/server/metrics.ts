@@ -68,12 +68,10 @@ export class ServerMetrics {
   private readonly fsync: Histogram;
   /** Set by `watch` once the table store exists (the store needs `observeFsync` first). */
   private tables: TableStore | undefined;
-  private rowCache: RowCache | undefined;
 
-  constructor(tiering: TieringService) {
+  constructor(tiering: TieringService, rowCache: RowCache) {
     const registers = [this.registry];
     const openTables = (): TableRuntime[] => this.tables?.all() ?? [];
-    const rowCache = (): RowCache | undefined => this.rowCache;
     collectDefaultMetrics({ register: this.registry });
 
     const requests = new Counter({ name: 'lakestream_http_requests_total', help: 'HTTP requests by method, route pattern and status', labelNames: ['method', 'route', 'status'] as const, registers });
@@ -134,27 +132,24 @@ export class ServerMetrics {
     });
   }
 
-  /** The tables whose high watermarks and tiering lag are reported on scrape, and the row cache. */
-  watch(tables: TableStore, rowCache: RowCache): void {
+  /** The tables whose high watermarks and tiering lag are reported on scrape. */
+  watch(tables: TableStore): void {
     this.tables = tables;
-    this.rowCache = rowCache;
   }
 
   /** The row cache's counts, read on scrape. */
-  private rowCacheMetrics(cache: () => RowCache | undefined, registers: Registry[]): void {
+  private rowCacheMetrics(cache: RowCache, registers: Registry[]): void {
     const counted = (name: string, help: string, read: (c: RowCache) => number) => new Counter({
       name, help, registers,
       collect() {
         this.reset();
-        const c = cache();
-        if (c) this.inc(read(c));
+        this.inc(read(cache));
       },
     });
     const gauged = (name: string, help: string, read: (c: RowCache) => number) => new Gauge({
       name, help, registers,
       collect() {
-        const c = cache();
-        this.set(c ? read(c) : 0);
+        this.set(read(cache));
       },
     });
     counted('lakestream_index_row_cache_hits_total', 'Primary-key reads the row cache answered (LMDB not read)', (c) => c.hits);
