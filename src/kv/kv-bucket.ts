@@ -1,4 +1,4 @@
-import type { Database, RootDatabase, Transaction } from 'lmdb';
+import type { Database, Transaction } from 'lmdb';
 import { batchRows, batchToIpc, ipcToBatches, rowsToBatch } from '../common/arrow.js';
 import { fail, LakestreamError } from '../common/errors.js';
 import { compareBytes, encodeKey, keyPrefixLength, prefixUpperBound } from '../common/key-encoding.js';
@@ -6,6 +6,7 @@ import type { Column } from '../common/schema.js';
 import { CHANGE_TYPES, type ChangeType, type Row } from '../common/values.js';
 import type { AppendResult, BucketLog } from '../log/bucket-log.js';
 import { applyBatch, keyId, type ChangelogImage, type KvOp } from './changelog.js';
+import type { IndexEnv } from './index-writer.js';
 import { Memtable, type MemEntry } from './memtable.js';
 import type { RowMerger } from './merge-engine.js';
 import { StoredRowBatchBuilder } from './row-arrow.js';
@@ -48,6 +49,7 @@ export interface KvWriteResult {
 }
 
 const REPLAY_BYTES = 8 * 1024 * 1024;
+const dbName = (bucket: number) => `bucket-${bucket}`;
 const INSERT = CHANGE_TYPES.indexOf('+I');
 const UPDATE_BEFORE = CHANGE_TYPES.indexOf('-U');
 const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
@@ -60,7 +62,7 @@ const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
  * in the same turn, so changelog order is merge order. Once the log is durable the key states move
  * to the memtable and the writer is acknowledged; lookups read the memtable before LMDB, so they
  * see every acknowledged row and never an unacknowledged one. The memtable reaches LMDB in large
- * sorted transactions on LMDB's write thread, together with the applied offset, so the index may
+ * sorted transactions on the index writer thread (see IndexWriter), together with the applied offset, so the index may
  * lag the log; on open the log is replayed from the applied offset, and after a kill -9 the index
  * equals the replay of the changelog.
  */
@@ -86,7 +88,7 @@ export class KvBucket {
   private constructor(
     readonly bucket: number,
     readonly log: BucketLog,
-    private readonly env: RootDatabase,
+    private readonly env: IndexEnv,
     private readonly db: Database<Buffer, Buffer>,
     private readonly meta: Database<string, string>,
     private readonly shape: KvTableShape,
@@ -97,9 +99,9 @@ export class KvBucket {
     this.flushTimer.unref();
   }
 
-  static async open(bucket: number, log: BucketLog, env: RootDatabase, shape: KvTableShape, options: KvIndexOptions): Promise<KvBucket> {
-    const db = env.openDB<Buffer, Buffer>({ name: `bucket-${bucket}`, keyEncoding: 'binary', encoding: 'binary' });
-    const meta = env.openDB<string, string>({ name: 'meta', encoding: 'string' });
+  static async open(bucket: number, log: BucketLog, env: IndexEnv, shape: KvTableShape, options: KvIndexOptions): Promise<KvBucket> {
+    const db = env.root.openDB<Buffer, Buffer>({ name: dbName(bucket), keyEncoding: 'binary', encoding: 'binary' });
+    const meta = env.root.openDB<string, string>({ name: 'meta', encoding: 'string' });
     const kv = new KvBucket(bucket, log, env, db, meta, shape, options);
     try {
       await kv.replay();
@@ -142,7 +144,7 @@ export class KvBucket {
         }
         offset = sb.lastOffset + 1n;
       }
-      await this.writeIndex(writes.sortedEntries(), offset);
+      await this.writeIndex(writes.list(), offset);
     }
   }
 
@@ -299,7 +301,7 @@ export class KvBucket {
 
   /**
    * Freezes the memtable and writes it to LMDB with the offset it reflects, in one transaction on
-   * lmdb-js's write thread; a new memtable takes the writes meanwhile, and reads see both until the
+   * the index writer thread; a new memtable takes the writes meanwhile, and reads see both until the
    * commit lands and the frozen one is dropped whole. Only one runs at a time; a call while one
    * runs waits for it and flushes what came after.
    */
@@ -309,7 +311,7 @@ export class KvBucket {
     const frozen = this.memtable;
     this.frozen = frozen;
     this.memtable = new Memtable();
-    const entries = frozen.sortedEntries();
+    const entries = frozen.list();
     this.flushing = this.writeIndex(entries, this.visible).then(
       () => {
         // The cache learns the new states of the keys it holds before reads stop finding them in
@@ -331,18 +333,9 @@ export class KvBucket {
     return this.flushing;
   }
 
-  /**
-   * Queues the puts and the applied offset in one synchronous pass: lmdb-js commits the writes of
-   * one event turn in one transaction, executed off the main thread. Sorted keys let LMDB fill
-   * each page it dirties with neighbours.
-   */
-  private writeIndex(entries: readonly MemEntry[], appliedOffset: bigint): Promise<unknown> {
-    // lmdb-js copies binary keys and values from any Uint8Array: no Buffer wrapper needed.
-    for (const e of entries) {
-      if (e.value === undefined) void this.db.remove(e.key as Buffer);
-      else void this.db.put(e.key as Buffer, e.value as Buffer);
-    }
-    return this.meta.put(this.appliedKey, appliedOffset.toString());
+  /** The entries and the applied offset, in one transaction on the index writer thread. */
+  private writeIndex(entries: readonly MemEntry[], appliedOffset: bigint): Promise<void> {
+    return this.env.write(dbName(this.bucket), this.appliedKey, entries, appliedOffset);
   }
 
   /** Stops the flush timer and writes what the memtable holds, so a restart replays nothing. */
@@ -421,6 +414,6 @@ export class KvBucket {
   }
 
   readTransaction(): Transaction {
-    return this.env.useReadTransaction();
+    return this.env.root.useReadTransaction();
   }
 }

@@ -11,7 +11,7 @@ const ENTRY_OVERHEAD = 120;
 
 /**
  * Key states whose changelog is durable and acknowledged but which are not yet in LMDB, as the
- * memtable of an LSM tree: writes land here and reach the B-tree in large sorted transactions,
+ * memtable of an LSM tree: writes land here and reach the B-tree in large transactions,
  * where LMDB pays for each dirtied page once per flush instead of once per request. A flush
  * freezes one and drops it whole once LMDB holds it. Keyed by `keyId` (latin1 of the key bytes).
  */
@@ -44,9 +44,9 @@ export class Memtable {
     ids.add(id);
   }
 
-  /** Every entry, in key order (ids are latin1 of the key bytes, so their order is the keys'). */
-  sortedEntries(): MemEntry[] {
-    return [...this.entries.keys()].sort().map((id) => this.entries.get(id)!);
+  /** Every entry, in no particular order (the index writer sorts them). */
+  list(): MemEntry[] {
+    return [...this.entries.values()];
   }
 
   /** The entries (deleted keys included) under one bucket-key prefix, by id. */

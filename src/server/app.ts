@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { fail, LakestreamError } from '../common/errors.js';
+import { IndexWriter } from '../kv/index-writer.js';
 import { RowCache } from '../kv/row-cache.js';
 import { Gate } from './admission.js';
 import { AuthFile, installAuth, WWW_AUTHENTICATE } from './auth.js';
@@ -124,7 +125,8 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const lake = await openLake(config, app.log);
   const rowCache = new RowCache(config.indexRowCacheBytes);
   const metrics = new ServerMetrics(lake.tiering, rowCache);
-  const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, rowCache };
+  const indexWriter = new IndexWriter();
+  const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, rowCache, indexWriter };
   const tables = new TableStore(config.dataDir, catalog, lake.tiering, index, { onSync: metrics.observeFsync });
   metrics.watch(tables);
   await tables.openAll();
@@ -184,6 +186,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       app.log.info('tiering stopped; closing tables');
       scans.closeAll();
       await tables.closeAll();
+      await indexWriter.close();
     },
   };
 }

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { open as openLmdb, type RootDatabase } from 'lmdb';
 import { fail } from '../common/errors.js';
 import { property } from '../common/properties.js';
 import { keyEncodingOrder, tableKind } from '../common/schema.js';
 import { KvBucket, type KvIndexOptions } from '../kv/kv-bucket.js';
+import { IndexEnv, type IndexWriter } from '../kv/index-writer.js';
 import { createMergeEngine } from '../kv/merge-engine.js';
 import { parseDurationMs, parseSizeBytes } from '../common/units.js';
 import { BucketLog, type BucketLogOptions } from '../log/bucket-log.js';
@@ -21,7 +21,7 @@ export class TableRuntime {
     readonly logs: readonly BucketLog[],
     /** Primary-key tables: one index per bucket, in one LMDB environment. */
     readonly kv?: readonly KvBucket[],
-    readonly kvEnv?: RootDatabase,
+    readonly kvEnv?: IndexEnv,
   ) {}
 
   async close(): Promise<void> {
@@ -87,7 +87,7 @@ export class TableStore {
     private readonly dataDir: string,
     private readonly catalog: Catalog,
     private readonly tiering: TieringService,
-    private readonly indexOptions: KvIndexOptions,
+    private readonly indexOptions: KvIndexOptions & { readonly indexWriter: IndexWriter },
     /** Passed to every bucket log, e.g. the metrics' fsync observer. */
     private readonly logHooks: Pick<BucketLogOptions, 'onSync'> = {},
   ) {}
@@ -161,11 +161,9 @@ export class TableStore {
   }
 }
 
-async function openPrimaryKey(entry: TableEntry, dir: string, logs: BucketLog[], options: KvIndexOptions): Promise<TableRuntime> {
+async function openPrimaryKey(entry: TableEntry, dir: string, logs: BucketLog[], options: KvIndexOptions & { readonly indexWriter: IndexWriter }): Promise<TableRuntime> {
   const def = entry.definition;
-  // The index is written in large batches (see KvBucket.flush); a write map spares LMDB a malloc
-  // and a copy per dirtied page there. Commits still sync, so the map is as durable as without it.
-  const env = openLmdb({ path: path.join(dir, 'kv'), maxDbs: def.buckets + 2, useWritemap: true });
+  const env = IndexEnv.open(path.join(dir, 'kv'), def.buckets + 2, options.indexWriter);
   const shape = {
     columns: def.columns,
     keyColumns: keyEncodingOrder(def).map((k) => def.columns.find((c) => c.name === k)!),

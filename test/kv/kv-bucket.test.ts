@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { open } from 'lmdb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { batchRows, ipcToBatches } from '../../src/common/arrow.js';
 import type { Column } from '../../src/common/schema.js';
 import { CHANGE_TYPES } from '../../src/common/values.js';
+import { IndexEnv, IndexWriter } from '../../src/kv/index-writer.js';
 import { KvBucket } from '../../src/kv/kv-bucket.js';
 import { createMergeEngine } from '../../src/kv/merge-engine.js';
 import { RowCache } from '../../src/kv/row-cache.js';
@@ -12,13 +12,15 @@ import { openLog, tempDir } from '../log/helpers.js';
 
 const columns: Column[] = [{ name: 'id', type: 'int32', nullable: false }, { name: 'v', type: 'string', nullable: true }];
 const closers: (() => Promise<unknown>)[] = [];
+const writer = new IndexWriter();
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
+afterAll(() => writer.close());
 
 async function openBucket(dir: string, rowCache = new RowCache(1 << 20)): Promise<KvBucket> {
   const log = await openLog(path.join(dir, 'log'));
-  const env = open({ path: path.join(dir, 'kv'), maxDbs: 3, useWritemap: true });
+  const env = IndexEnv.open(path.join(dir, 'kv'), 3, writer);
   const def = { columns, primaryKey: ['id'], bucketKey: ['id'], buckets: 1, properties: {} } as never;
   const kv = await KvBucket.open(0, log, env, { columns, keyColumns: [columns[0]!], engine: createMergeEngine(def), image: 'FULL', prefixColumns: 0 }, { flushIntervalMs: 3_600_000, memtableBytes: 64 << 20, rowCache });
   closers.push(() => env.close(), () => log.close(), () => kv.close());

@@ -5,10 +5,11 @@ import { Memtable } from '../../src/kv/memtable.js';
 const key = (...bytes: number[]) => new Uint8Array(bytes);
 
 describe('Memtable', () => {
-  it('snapshots in key byte order, including bytes above 0x7f', () => {
+  it('lists each key once, with its latest state', () => {
     const m = new Memtable();
     for (const k of [key(2, 0xff), key(1), key(2), key(0x80), key(2, 0x01)]) m.set(keyId(k), { key: k, value: k });
-    expect(m.sortedEntries().map((e) => [...e.key])).toEqual([[1], [2], [2, 1], [2, 0xff], [0x80]]);
+    m.set(keyId(key(1)), { key: key(1), value: undefined });
+    expect(m.list().map((e) => [[...e.key], e.value && [...e.value]])).toEqual([[[2, 0xff], [2, 0xff]], [[1], undefined], [[2], [2]], [[0x80], [0x80]], [[2, 1], [2, 1]]]);
   });
 
   it('accounts bytes on set and replace', () => {

@@ -1,0 +1,64 @@
+import { Buffer } from 'node:buffer';
+import { parentPort } from 'node:worker_threads';
+import type { Database, RootDatabase } from 'lmdb';
+import { keyId } from './changelog.js';
+import { decodeIndexBatch, type IndexEntry } from './index-batch.js';
+import { openIndexLmdb, type IndexWriterReply, type IndexWriterRequest } from './index-writer.js';
+
+/**
+ * The index writer thread: applies flushed memtables to LMDB, so the main thread spends nothing
+ * per row on the B-tree. Each write is one synchronous transaction holding the rows and the
+ * applied log offset. Requests are taken one at a time, in the order they were sent.
+ */
+const envs = new Map<string, RootDatabase>();
+
+function envAt(path: string, maxDbs: number): RootDatabase {
+  let env = envs.get(path);
+  if (!env) envs.set(path, (env = openIndexLmdb(path, maxDbs)));
+  return env;
+}
+
+/**
+ * Key order lets LMDB fill each page it dirties with neighbours (a sixth less time per put at a
+ * million keys). Keys compare as latin1 strings, whose order is the bytes' order: V8 compares
+ * strings several times faster than Buffer.compare can be called.
+ */
+function sorted(entries: IndexEntry[]): { id: string; entry: IndexEntry }[] {
+  return entries.map((entry) => ({ id: keyId(entry.key), entry })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+function write(req: Extract<IndexWriterRequest, { kind: 'write' }>): void {
+  const env = envAt(req.path, req.maxDbs);
+  const db: Database<Buffer, Buffer> = env.openDB({ name: req.db, keyEncoding: 'binary', encoding: 'binary' });
+  const meta: Database<string, string> = env.openDB({ name: 'meta', encoding: 'string' });
+  const entries = sorted(decodeIndexBatch(req.batch));
+  env.transactionSync(() => {
+    for (const { entry } of entries) {
+      if (entry.value === undefined) db.removeSync(asBuffer(entry.key));
+      else db.putSync(asBuffer(entry.key), asBuffer(entry.value));
+    }
+    meta.putSync(req.metaKey, req.offset);
+  });
+}
+
+async function closeEnv(path: string): Promise<void> {
+  const env = envs.get(path);
+  envs.delete(path);
+  await env?.close();
+}
+
+parentPort!.on('message', (req: IndexWriterRequest) => {
+  const reply = (error?: unknown) => parentPort!.postMessage({ id: req.id, ...(error === undefined ? {} : { error: (error as Error).message ?? String(error) }) } satisfies IndexWriterReply);
+  if (req.kind === 'close') {
+    closeEnv(req.path).then(() => reply(), reply);
+    return;
+  }
+  try {
+    write(req);
+    reply();
+  } catch (err) {
+    reply(err);
+  }
+});

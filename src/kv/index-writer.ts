@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { open, type RootDatabase } from 'lmdb';
+import { LakestreamError } from '../common/errors.js';
+import { encodeIndexBatch, type IndexEntry } from './index-batch.js';
+
+export type IndexWriterRequest =
+  | { readonly kind: 'write'; readonly id: number; readonly path: string; readonly maxDbs: number; readonly db: string; readonly metaKey: string; readonly offset: string; readonly batch: Uint8Array }
+  | { readonly kind: 'close'; readonly id: number; readonly path: string };
+
+export interface IndexWriterReply {
+  readonly id: number;
+  readonly error?: string;
+}
+
+/**
+ * A primary-key table's LMDB environment, as both threads open it. The index is written in large
+ * batches (see KvBucket.flush); a write map spares LMDB a malloc and a copy per dirtied page there.
+ * Commits still sync, so the map is as durable as without it.
+ */
+export function openIndexLmdb(path: string, maxDbs: number): RootDatabase {
+  return open({ path, maxDbs, useWritemap: true });
+}
+
+/** The compiled worker beside this module, or dist's copy when this module runs from src/ (vitest; npm test compiles first). */
+function workerUrl(): URL {
+  const here = new URL('./index-writer-worker.js', import.meta.url);
+  return fs.existsSync(here) ? here : new URL('../../dist/src/kv/index-writer-worker.js', import.meta.url);
+}
+
+/**
+ * The server's index writer thread, shared by every primary-key table: flushes are applied to
+ * LMDB there, so the B-tree work of a write runs beside the main thread instead of on it. LMDB
+ * admits one write transaction per environment at a time, and one thread writing every table
+ * keeps the second core for the rest (fsync, GC, the clients).
+ */
+export class IndexWriter {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+
+  private start(): Worker {
+    const worker = new Worker(workerUrl());
+    worker.on('message', (reply: IndexWriterReply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.error === undefined) p?.resolve();
+      else p?.reject(new LakestreamError('STORAGE_ERROR', reply.error));
+    });
+    const lost = (why: string) => {
+      if (this.worker === worker) this.worker = undefined;
+      const err = new LakestreamError('STORAGE_ERROR', `the index writer thread stopped (${why})`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', (err) => lost(err.message));
+    worker.on('exit', (code) => lost(`exit code ${code}`));
+    return worker;
+  }
+
+  private send(request: IndexWriterRequest, transfer: ArrayBuffer[] = []): Promise<void> {
+    const worker = (this.worker ??= this.start());
+    // Referenced only while a request is out, so an idle writer never holds the process open.
+    worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      worker.postMessage(request, transfer);
+    });
+  }
+
+  write(path: string, maxDbs: number, db: string, metaKey: string, entries: readonly IndexEntry[], offset: bigint): Promise<void> {
+    const batch = encodeIndexBatch(entries);
+    return this.send({ kind: 'write', id: this.nextId++, path, maxDbs, db, metaKey, offset: offset.toString(), batch }, [batch.buffer as ArrayBuffer]);
+  }
+
+  /** Closes the thread's handle on an environment (before the main thread closes or deletes it). */
+  closeEnv(path: string): Promise<void> {
+    if (!this.worker) return Promise.resolve();
+    return this.send({ kind: 'close', id: this.nextId++, path });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+}
+
+/** One table's LMDB environment: read on the main thread, written on the index writer thread. */
+export class IndexEnv {
+  private constructor(
+    readonly root: RootDatabase,
+    private readonly path: string,
+    private readonly maxDbs: number,
+    private readonly writer: IndexWriter,
+  ) {}
+
+  static open(path: string, maxDbs: number, writer: IndexWriter): IndexEnv {
+    return new IndexEnv(openIndexLmdb(path, maxDbs), path, maxDbs, writer);
+  }
+
+  /**
+   * Writes the entries and the applied offset in one transaction. Once it resolves, reads on this
+   * thread see the commit: lmdb-js renews its read snapshot only after its own writes, or a turn later.
+   */
+  async write(db: string, metaKey: string, entries: readonly IndexEntry[], appliedOffset: bigint): Promise<void> {
+    await this.writer.write(this.path, this.maxDbs, db, metaKey, entries, appliedOffset);
+    this.root.resetReadTxn();
+  }
+
+  async close(): Promise<void> {
+    await this.writer.closeEnv(this.path);
+    await this.root.close();
+  }
+}
