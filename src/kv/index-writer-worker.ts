@@ -3,12 +3,14 @@ import { parentPort } from 'node:worker_threads';
 import type { Database, RootDatabase } from 'lmdb';
 import { keyId } from './changelog.js';
 import { decodeIndexBatch, type IndexEntry } from './index-batch.js';
+import { KeyFilter } from './key-filter.js';
 import { openIndexLmdb, type IndexWriterReply, type IndexWriterRequest } from './index-writer.js';
 
 /**
  * The index writer thread: applies flushed memtables to LMDB, so the main thread spends nothing
- * per row on the B-tree. Each write is one synchronous transaction holding the rows and the
- * applied log offset. Requests are taken one at a time, in the order they were sent.
+ * per row on the B-tree, and fills key filters from LMDB's keys. Each write is one synchronous
+ * transaction holding the rows and the applied log offset. Requests are taken one at a time, in
+ * the order they were sent.
  */
 const envs = new Map<string, RootDatabase>();
 
@@ -43,6 +45,17 @@ function write(req: Extract<IndexWriterRequest, { kind: 'write' }>): void {
   });
 }
 
+function filter(req: Extract<IndexWriterRequest, { kind: 'filter' }>): { bits: Uint32Array; keys: number } {
+  const db: Database<Buffer, Buffer> = envAt(req.path, req.maxDbs).openDB({ name: req.db, keyEncoding: 'binary', encoding: 'binary' });
+  const filled = new KeyFilter(req.capacity);
+  let keys = 0;
+  for (const key of db.getKeys()) {
+    filled.add(key);
+    keys++;
+  }
+  return { bits: filled.bits, keys };
+}
+
 async function closeEnv(path: string): Promise<void> {
   const env = envs.get(path);
   envs.delete(path);
@@ -50,15 +63,20 @@ async function closeEnv(path: string): Promise<void> {
 }
 
 parentPort!.on('message', (req: IndexWriterRequest) => {
-  const reply = (error?: unknown) => parentPort!.postMessage({ id: req.id, ...(error === undefined ? {} : { error: (error as Error).message ?? String(error) }) } satisfies IndexWriterReply);
+  const fail = (error: unknown) => parentPort!.postMessage({ id: req.id, error: (error as Error).message ?? String(error) } satisfies IndexWriterReply);
   if (req.kind === 'close') {
-    closeEnv(req.path).then(() => reply(), reply);
+    closeEnv(req.path).then(() => parentPort!.postMessage({ id: req.id } satisfies IndexWriterReply), fail);
     return;
   }
   try {
-    write(req);
-    reply();
+    if (req.kind === 'write') {
+      write(req);
+      parentPort!.postMessage({ id: req.id } satisfies IndexWriterReply);
+    } else {
+      const filled = filter(req);
+      parentPort!.postMessage({ id: req.id, filter: filled } satisfies IndexWriterReply, [filled.bits.buffer as ArrayBuffer]);
+    }
   } catch (err) {
-    reply(err);
+    fail(err);
   }
 });

@@ -6,11 +6,14 @@ import { encodeIndexBatch, type IndexEntry } from './index-batch.js';
 
 export type IndexWriterRequest =
   | { readonly kind: 'write'; readonly id: number; readonly path: string; readonly maxDbs: number; readonly db: string; readonly metaKey: string; readonly offset: string; readonly batch: Uint8Array }
+  | { readonly kind: 'filter'; readonly id: number; readonly path: string; readonly maxDbs: number; readonly db: string; readonly capacity: number }
   | { readonly kind: 'close'; readonly id: number; readonly path: string };
 
 export interface IndexWriterReply {
   readonly id: number;
   readonly error?: string;
+  /** For a filter request: the filled filter's bits and its key count. */
+  readonly filter?: { readonly bits: Uint32Array; readonly keys: number };
 }
 
 /**
@@ -37,7 +40,7 @@ function workerUrl(): URL {
 export class IndexWriter {
   private worker: Worker | undefined;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (reply: IndexWriterReply) => void; reject: (err: Error) => void }>();
 
   private start(): Worker {
     const worker = new Worker(workerUrl());
@@ -45,7 +48,7 @@ export class IndexWriter {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
-      if (reply.error === undefined) p?.resolve();
+      if (reply.error === undefined) p?.resolve(reply);
       else p?.reject(new LakestreamError('STORAGE_ERROR', reply.error));
     });
     const lost = (why: string) => {
@@ -59,7 +62,7 @@ export class IndexWriter {
     return worker;
   }
 
-  private send(request: IndexWriterRequest, transfer: ArrayBuffer[] = []): Promise<void> {
+  private send(request: IndexWriterRequest, transfer: ArrayBuffer[] = []): Promise<IndexWriterReply> {
     const worker = (this.worker ??= this.start());
     // Referenced only while a request is out, so an idle writer never holds the process open.
     worker.ref();
@@ -69,15 +72,20 @@ export class IndexWriter {
     });
   }
 
-  write(path: string, maxDbs: number, db: string, metaKey: string, entries: readonly IndexEntry[], offset: bigint): Promise<void> {
+  async write(path: string, maxDbs: number, db: string, metaKey: string, entries: readonly IndexEntry[], offset: bigint): Promise<void> {
     const batch = encodeIndexBatch(entries);
-    return this.send({ kind: 'write', id: this.nextId++, path, maxDbs, db, metaKey, offset: offset.toString(), batch }, [batch.buffer as ArrayBuffer]);
+    await this.send({ kind: 'write', id: this.nextId++, path, maxDbs, db, metaKey, offset: offset.toString(), batch }, [batch.buffer as ArrayBuffer]);
+  }
+
+  /** A key filter of `capacity` holding every key of the database, filled on the thread. */
+  async filter(path: string, maxDbs: number, db: string, capacity: number): Promise<{ bits: Uint32Array; keys: number }> {
+    const reply = await this.send({ kind: 'filter', id: this.nextId++, path, maxDbs, db, capacity });
+    return reply.filter!;
   }
 
   /** Closes the thread's handle on an environment (before the main thread closes or deletes it). */
-  closeEnv(path: string): Promise<void> {
-    if (!this.worker) return Promise.resolve();
-    return this.send({ kind: 'close', id: this.nextId++, path });
+  async closeEnv(path: string): Promise<void> {
+    if (this.worker) await this.send({ kind: 'close', id: this.nextId++, path });
   }
 
   async close(): Promise<void> {
@@ -107,6 +115,11 @@ export class IndexEnv {
   async write(db: string, metaKey: string, entries: readonly IndexEntry[], appliedOffset: bigint): Promise<void> {
     await this.writer.write(this.path, this.maxDbs, db, metaKey, entries, appliedOffset);
     this.root.resetReadTxn();
+  }
+
+  /** A key filter of `capacity` filled with the keys `db` holds now, read on the index writer thread. */
+  filterKeys(db: string, capacity: number): Promise<{ bits: Uint32Array; keys: number }> {
+    return this.writer.filter(this.path, this.maxDbs, db, capacity);
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,18 @@ export class KeyFilter {
     return this.words.byteLength;
   }
 
+  /** The bits, to hand a filter filled on another thread to `absorb`. */
+  get bits(): Uint32Array {
+    return this.words;
+  }
+
+  /** Adds every key of a filter of the same capacity, given its bits and key count. */
+  absorb(bits: Uint32Array, keys: number): void {
+    if (bits.length !== this.words.length) throw new Error(`key filter: ${bits.length} words absorbed into ${this.words.length}`);
+    for (let i = 0; i < bits.length; i++) this.words[i]! |= bits[i]!;
+    this.added += keys;
+  }
+
   add(key: Uint8Array): void {
     const [block, a, b] = hashes(key, this.blocks);
     const base = block * BLOCK_WORDS;

@@ -7,6 +7,7 @@ import { CHANGE_TYPES, type ChangeType, type Row } from '../common/values.js';
 import type { AppendResult, BucketLog } from '../log/bucket-log.js';
 import { applyBatch, keyId, type ChangelogImage, type KvOp } from './changelog.js';
 import type { IndexEnv } from './index-writer.js';
+import { KeyFilter } from './key-filter.js';
 import { Memtable, type MemEntry } from './memtable.js';
 import type { RowMerger } from './merge-engine.js';
 import { StoredRowBatchBuilder } from './row-arrow.js';
@@ -40,6 +41,8 @@ export interface KvIndexOptions {
   readonly memtableBytes: number;
   /** Rows read from or written to LMDB, shared by every bucket of the server. */
   readonly rowCache: RowCache;
+  /** The fewest keys a bucket's key filter is sized for (it is rebuilt larger as the bucket grows). */
+  readonly keyFilterMinKeys?: number;
 }
 
 /** What a write did in this bucket: the changelog offsets, or nothing when no row changed. */
@@ -49,6 +52,7 @@ export interface KvWriteResult {
 }
 
 const REPLAY_BYTES = 8 * 1024 * 1024;
+const KEY_FILTER_MIN_KEYS = 65_536;
 const dbName = (bucket: number) => `bucket-${bucket}`;
 const INSERT = CHANGE_TYPES.indexOf('+I');
 const UPDATE_BEFORE = CHANGE_TYPES.indexOf('-U');
@@ -84,6 +88,11 @@ export class KvBucket {
   private closed = false;
   /** This bucket's namespace in the row cache. */
   private readonly cachePartition: number;
+  /** Every key LMDB or the memtables may hold, once built: an absent answer skips LMDB. */
+  private keyFilter: KeyFilter | undefined;
+  /** A filter being filled by a scan of LMDB; it takes new keys too, and replaces `keyFilter` when done. */
+  private nextKeyFilter: KeyFilter | undefined;
+  private keyFilterBuild: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly bucket: number,
@@ -110,6 +119,7 @@ export class KvBucket {
       throw err;
     }
     kv.visible = log.highWatermark;
+    kv.buildKeyFilter();
     return kv;
   }
 
@@ -172,6 +182,7 @@ export class KvBucket {
     const cache = this.options.rowCache;
     const cached = cache.get(this.cachePartition, key);
     if (cached !== undefined) return cached ?? undefined;
+    if (this.keyFilter?.mightContain(key) === false) return undefined;
     const stored = this.indexed(key);
     if (fill) cache.put(this.cachePartition, key, stored ?? null);
     return stored;
@@ -290,8 +301,48 @@ export class KvBucket {
 
   private toMemtable(plan: KvPlan, end: bigint): void {
     const prefixed = this.shape.prefixColumns > 0;
-    for (const [id, w] of plan.writes) this.memtable.set(id, prefixed ? { ...w, prefixId: this.prefixIdOf(w.key) } : w);
+    for (const [id, w] of plan.writes) {
+      this.memtable.set(id, prefixed ? { ...w, prefixId: this.prefixIdOf(w.key) } : w);
+      if (w.value !== undefined) this.filterKey(w.key);
+    }
     this.advanceVisible(end);
+    if (this.keyFilter?.full && this.nextKeyFilter === undefined) this.buildKeyFilter();
+  }
+
+  /** A key about to reach LMDB (deleted keys need not: an absent answer is right for them). */
+  private filterKey(key: Uint8Array): void {
+    this.keyFilter?.add(key);
+    this.nextKeyFilter?.add(key);
+  }
+
+  /**
+   * Builds a key filter for twice the keys the bucket holds and puts it in use when done; LMDB's
+   * keys are read on the index writer thread (a scan of a million keys would stall the main thread
+   * for half a second). Keys that reach LMDB after that read's snapshot passed the memtable first,
+   * where they were added to the new filter: none is missed. Until the first build ends, LMDB
+   * answers; a failed build leaves the current filter in use and is retried when it next fills.
+   */
+  private buildKeyFilter(): void {
+    const held = (this.db.getStats() as { entryCount: number }).entryCount + this.memtable.size + (this.frozen?.size ?? 0);
+    const filter = new KeyFilter(Math.max(this.options.keyFilterMinKeys ?? KEY_FILTER_MIN_KEYS, 2 * held));
+    this.nextKeyFilter = filter;
+    for (const m of [this.memtable, this.frozen]) for (const e of m?.list() ?? []) if (e.value !== undefined) filter.add(e.key);
+    this.keyFilterBuild = this.env.filterKeys(dbName(this.bucket), filter.capacity).then(
+      ({ bits, keys }) => {
+        if (this.nextKeyFilter !== filter) return;
+        filter.absorb(bits, keys);
+        this.keyFilter = filter;
+        this.nextKeyFilter = undefined;
+      },
+      () => {
+        if (this.nextKeyFilter === filter) this.nextKeyFilter = undefined;
+      },
+    );
+  }
+
+  /** Settles when the latest key filter build ends (in use, or failed). */
+  get keyFilterBuilt(): Promise<void> {
+    return this.keyFilterBuild;
   }
 
   /** The `keyId` of the key's leading bucket-key bytes (the encoding is self-delimiting). */
