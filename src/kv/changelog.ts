@@ -59,6 +59,8 @@ export interface AppliedBatch {
 
 /** A Map key for an encoded key: latin1 maps each byte to one char, so it is exact and cheap. */
 export function keyId(key: Uint8Array): string {
+  // For a short key, a char code per byte costs less than the Buffer object toString needs.
+  if (key.length <= 64) return String.fromCharCode.apply(null, key as unknown as number[]);
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 

@@ -61,7 +61,7 @@ const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
 /**
  * One bucket of a primary-key table: its log (the truth) and its index (derived from it).
  *
- * A write is planned synchronously against the prewrite buffer (writes whose changelog is appended
+ * A write is planned synchronously against the plans in flight (writes whose changelog is appended
  * but not yet durable, as Fluss's KvPreWriteBuffer), the memtable and LMDB, and appended to the log
  * in the same turn, so changelog order is merge order. Once the log is durable the key states move
  * to the memtable and the writer is acknowledged; lookups read the memtable before LMDB, so they
@@ -71,8 +71,12 @@ const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
  * equals the replay of the changelog.
  */
 export class KvBucket {
-  /** By `keyId`: the entry of the latest plan not yet durable that writes the key (each plan's entries are its own objects). */
-  private readonly prewrite = new Map<string, MemEntry>();
+  /**
+   * Committed plans whose changelog is not yet durable, oldest first: the prewrite buffer. Kept as
+   * the plans' own maps (a few at a time) rather than merged into one, which would cost two more
+   * map writes per row on the way in and out.
+   */
+  private readonly inFlight: KvPlan[] = [];
   /** Takes acknowledged writes; a flush freezes it and starts a new one. */
   private memtable = new Memtable();
   /** The memtable a running flush is writing to LMDB: still read until that commit lands. */
@@ -206,8 +210,10 @@ export class KvBucket {
 
   /** The stored bytes of a key as the next plan must see them: planned, acknowledged, or in LMDB (copied). */
   private current(id: string, key: Uint8Array): Uint8Array | undefined {
-    const pending = this.prewrite.get(id);
-    if (pending) return pending.value;
+    for (let i = this.inFlight.length - 1; i >= 0; i--) {
+      const pending = this.inFlight[i]!.writes.get(id);
+      if (pending) return pending.value;
+    }
     const entry = this.acknowledged(id);
     if (entry) return entry.value;
     // A copy: the answer is borrowed (the next read reuses it), and a plan keeps old rows.
@@ -217,7 +223,7 @@ export class KvBucket {
     return borrowed ? Buffer.from(borrowed) : undefined;
   }
 
-  /** Synchronous: merges the ops against the prewrite buffer and the index; throws before anything changes. */
+  /** Synchronous: merges the ops against the plans in flight and the index; throws before anything changes. */
   plan(ops: readonly KvOp[]): KvPlan {
     const columns = this.shape.columns;
     const applied = applyBatch(this.shape.engine, this.shape.image, (key) => {
@@ -276,11 +282,11 @@ export class KvBucket {
   async commit(plan: KvPlan, writer?: { writerId: bigint; sequence: number }): Promise<KvWriteResult> {
     if (plan.changeCount === 0) return { baseOffset: null, changes: 0 };
     if (this.flushFailure !== undefined) throw this.flushFailure;
-    for (const [id, w] of plan.writes) this.prewrite.set(id, w);
     const appended = this.log.append({
       arrowIpc: plan.changelogIpc(), recordCount: plan.changeCount, hasChangeType: true,
       ...(writer ? { writerId: writer.writerId, batchSequence: writer.sequence } : {}),
     });
+    this.inFlight.push(plan);
     const applied = this.applyTail.then(() => appended).then((result) => {
       this.toMemtable(plan, result.lastOffset + 1n);
       return result;
@@ -290,7 +296,7 @@ export class KvBucket {
     try {
       result = await applied;
     } finally {
-      this.dropPrewrites(plan);
+      this.inFlight.splice(this.inFlight.indexOf(plan), 1);
     }
     if (this.memtable.bytes >= this.options.memtableBytes) {
       const flushed = this.flush();
@@ -428,11 +434,6 @@ export class KvBucket {
       this.visibleWaiters.add(waiter);
       signal?.addEventListener('abort', done, { once: true });
     });
-  }
-
-  /** Drops the plan's entries, unless a later plan has written the key since. */
-  private dropPrewrites(plan: KvPlan): void {
-    for (const [id, w] of plan.writes) if (this.prewrite.get(id) === w) this.prewrite.delete(id);
   }
 
   /** The rows whose key starts with `prefix` (the encoded bucket key), in key order: LMDB's range merged with the memtable's. */

@@ -1,12 +1,11 @@
 import type * as A from 'apache-arrow';
-import { batchRows } from '../common/arrow.js';
 import { fail } from '../common/errors.js';
 import { property } from '../common/properties.js';
 import type { KvOp } from '../kv/changelog.js';
 import type { KvBucket, KvPlan } from '../kv/kv-bucket.js';
 import { storedRowsOf } from '../kv/row-columns.js';
 import type { WriteReply, WriterIdentity } from './append.js';
-import { bucketForRow, requirePrimaryKey } from './primary-key.js';
+import { batchKeys, bucketForRow, bucketOfKey, requirePrimaryKey } from './primary-key.js';
 import type { TableRuntime } from './table-store.js';
 import { writeInputRows, type WriteInput } from './write-input.js';
 
@@ -59,23 +58,26 @@ function opWork(table: TableRuntime, kv: readonly KvBucket[], kind: 'upsert' | '
 }
 
 /**
- * Whole-row Arrow upserts under last_row: rows go from the Arrow buffers to stored bytes (see
- * storedRowsOf) and replace what is there, with no Row object but the keys'. Undefined when the
+ * Whole-row Arrow upserts under last_row: rows and keys go from the Arrow buffers to stored bytes
+ * (see storedRowsOf and batchKeys) and replace what is there, with no Row object. Undefined when the
  * write is not of that kind or a batch is sliced; opWork takes it then.
  */
 function replacementWork(table: TableRuntime, kv: readonly KvBucket[], input: WriteInput): BucketWork | undefined {
   if (input.kind !== 'arrow' || property(table.definition, 'table.merge-engine') !== 'last_row') return undefined;
   const perBucket = new Map<number, { keys: Uint8Array[]; values: Uint8Array[] }>();
   const stored = input.batches.map((batch: A.RecordBatch) => storedRowsOf(table.definition.columns, batch));
-  if (stored.some((s) => s === undefined)) return undefined;
-  input.batches.forEach((batch, n) => {
-    batchRows(batch, table.definition.primaryKey).forEach((key, i) => {
-      const b = bucketForRow(table, key);
+  const keys = input.batches.map((batch) => batchKeys(table, batch));
+  if (stored.some((s) => s === undefined) || keys.some((k) => k === undefined)) return undefined;
+  keys.forEach((batchKeys, n) => {
+    for (let i = 0; i < batchKeys!.count; i++) {
+      // A copy: the encoder reuses its buffer, and the plan keeps the key.
+      const key = batchKeys!.encoded(i).slice();
+      const b = bucketOfKey(table, key);
       let w = perBucket.get(b);
       if (!w) perBucket.set(b, (w = { keys: [], values: [] }));
-      w.keys.push(kv[b]!.keyOf(key));
+      w.keys.push(key);
       w.values.push(stored[n]![i]!);
-    });
+    }
   });
   return new Map([...perBucket].map(([b, w]) => [b, { rows: w.keys.length, plan: () => kv[b]!.planReplacements(w.keys, w.values) }]));
 }

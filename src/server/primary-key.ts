@@ -226,17 +226,42 @@ function keyColumnsOf(table: TableRuntime): Column[] {
   return cols;
 }
 
+/** The bucket of an encoded primary key. */
+export function bucketOfKey(table: TableRuntime, key: Uint8Array): number {
+  const { buckets, bucketKey } = table.definition;
+  if (buckets === 1) return 0;
+  // The bucket key columns come first, so the encoded bucket key is a prefix of the key.
+  const cols = keyColumnsOf(table);
+  return bucketOf(bucketKey.length === cols.length ? key : key.subarray(0, keyPrefixLength(cols, key, bucketKey.length)), buckets);
+}
+
 /** Reads every key's current row into `sink`, in one synchronous pass (one LMDB snapshot). */
 export function lookupInto(table: TableRuntime, keys: LookupKeys, sink: StoredRowSink): void {
   const kv = requirePrimaryKey(table, 'lookup');
-  const { buckets, bucketKey } = table.definition;
-  const cols = keyColumnsOf(table);
   for (let i = 0; i < keys.count; i++) {
     const key = keys.encoded(i);
-    // The bucket key columns come first, so the encoded bucket key is a prefix of the key.
-    const bucket = buckets === 1 ? 0 : bucketOf(key.subarray(0, keyPrefixLength(cols, key, bucketKey.length)), buckets);
-    sink.add(kv[bucket]!.readBorrowed(key));
+    sink.add(kv[bucketOfKey(table, key)]!.readBorrowed(key));
   }
+}
+
+/**
+ * The primary keys of a write batch conformed to the table, encoded straight from its Arrow buffers
+ * (ArrowKeyEncoder: no row, no bigint per key). Undefined when a key column is a slice, has nulls,
+ * or holds a value the generic path must judge (see keyValuesReadable): that path takes the batch.
+ */
+export function batchKeys(table: TableRuntime, batch: A.RecordBatch): LookupKeys | undefined {
+  const cols = keyColumnsOf(table);
+  const columns: Uint8Array[][] = [];
+  for (const c of cols) {
+    const chunks = batch.getChild(c.name)?.data;
+    const d = chunks?.length === 1 ? chunks[0]! : undefined;
+    if (!d || d.offset !== 0 || d.nullCount !== 0) return undefined;
+    const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const buffers = c.type === 'string' || c.type === 'binary' ? [new Uint8Array(0), bytes(d.valueOffsets), bytes(d.values)] : [new Uint8Array(0), bytes(d.values)];
+    if (!keyValuesReadable(c, buffers, batch.numRows)) return undefined;
+    columns.push(buffers);
+  }
+  return new ArrowKeyEncoder(cols, columns, batch.numRows);
 }
 
 export function prefixLookupRows(table: TableRuntime, body: unknown): Row[][] {

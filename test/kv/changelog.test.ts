@@ -143,3 +143,16 @@ describe('changelog: applyBatch', () => {
     expect(keyId(all.subarray(10, 12))).toBe('\n\u000b');
   });
 });
+
+describe('keyId', () => {
+  it('is the latin1 text of the bytes, short keys and long, every byte value', () => {
+    for (const length of [0, 1, 9, 63, 64, 65, 200, 511]) {
+      const key = Uint8Array.from({ length }, (_, i) => (i * 97 + length) & 0xff);
+      expect(keyId(key)).toBe(Buffer.from(key).toString('latin1'));
+      // A view into a larger buffer reads only its own bytes.
+      const wide = new Uint8Array(length + 8);
+      wide.set(key, 4);
+      expect(keyId(wide.subarray(4, 4 + length))).toBe(keyId(key));
+    }
+  });
+});
