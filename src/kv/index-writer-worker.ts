@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
 import type { Database, RootDatabase } from 'lmdb';
-import { keyId } from './changelog.js';
-import { decodeIndexBatch, type IndexEntry } from './index-batch.js';
+import { decodeIndexBatch } from './index-batch.js';
 import { KeyFilter } from './key-filter.js';
+import { keyOrder } from './key-order.js';
 import { openIndexLmdb, type IndexWriterReply, type IndexWriterRequest } from './index-writer.js';
 
 /**
@@ -20,26 +20,20 @@ function envAt(path: string, maxDbs: number): RootDatabase {
   return env;
 }
 
-/**
- * Key order lets LMDB fill each page it dirties with neighbours (a sixth less time per put at a
- * million keys). Keys compare as latin1 strings, whose order is the bytes' order: V8 compares
- * strings several times faster than Buffer.compare can be called.
- */
-function sorted(entries: IndexEntry[]): { id: string; entry: IndexEntry }[] {
-  return entries.map((entry) => ({ id: keyId(entry.key), entry })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-
 function write(req: Extract<IndexWriterRequest, { kind: 'write' }>): void {
   const env = envAt(req.path, req.maxDbs);
   const db: Database<Buffer, Buffer> = env.openDB({ name: req.db, keyEncoding: 'binary', encoding: 'binary' });
   const meta: Database<string, string> = env.openDB({ name: 'meta', encoding: 'string' });
-  const entries = sorted(decodeIndexBatch(req.batch));
+  const entries = decodeIndexBatch(req.batch);
+  // Key order lets LMDB fill each page it dirties with neighbours: at a million keys a sorted put
+  // costs ~2 us less, and the sort 0.3-0.7 us (keyOrder).
+  const order = keyOrder(entries.map((e) => e.key));
   env.transactionSync(() => {
-    for (const { entry } of entries) {
-      if (entry.value === undefined) db.removeSync(asBuffer(entry.key));
-      else db.putSync(asBuffer(entry.key), asBuffer(entry.value));
+    for (const i of order) {
+      // lmdb-js copies binary keys and values from any Uint8Array: no Buffer wrapper needed.
+      const { key, value } = entries[i]!;
+      if (value === undefined) db.removeSync(key as Buffer);
+      else db.putSync(key as Buffer, value as Buffer);
     }
     meta.putSync(req.metaKey, req.offset);
   });
