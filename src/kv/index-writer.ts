@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { open, type RootDatabase } from 'lmdb';
 import { LakestreamError } from '../common/errors.js';
-import { encodeIndexBatch, type IndexEntry } from './index-batch.js';
 
 export type IndexWriterRequest =
   | { readonly kind: 'write'; readonly id: number; readonly path: string; readonly maxDbs: number; readonly db: string; readonly metaKey: string; readonly offset: string; readonly batch: Uint8Array }
@@ -72,8 +71,8 @@ export class IndexWriter {
     });
   }
 
-  async write(path: string, maxDbs: number, db: string, metaKey: string, entries: readonly IndexEntry[], offset: bigint): Promise<void> {
-    const batch = encodeIndexBatch(entries);
+  /** Writes an index batch (src/kv/index-batch.ts), which is transferred: the caller must not touch it again. */
+  async write(path: string, maxDbs: number, db: string, metaKey: string, batch: Uint8Array, offset: bigint): Promise<void> {
     await this.send({ kind: 'write', id: this.nextId++, path, maxDbs, db, metaKey, offset: offset.toString(), batch }, [batch.buffer as ArrayBuffer]);
   }
 
@@ -109,11 +108,11 @@ export class IndexEnv {
   }
 
   /**
-   * Writes the entries and the applied offset in one transaction. Once it resolves, reads on this
+   * Writes an index batch and the applied offset in one transaction. Once it resolves, reads on this
    * thread see the commit: lmdb-js renews its read snapshot only after its own writes, or a turn later.
    */
-  async write(db: string, metaKey: string, entries: readonly IndexEntry[], appliedOffset: bigint): Promise<void> {
-    await this.writer.write(this.path, this.maxDbs, db, metaKey, entries, appliedOffset);
+  async write(db: string, metaKey: string, batch: Uint8Array, appliedOffset: bigint): Promise<void> {
+    await this.writer.write(this.path, this.maxDbs, db, metaKey, batch, appliedOffset);
     this.root.resetReadTxn();
   }
 

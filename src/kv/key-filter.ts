@@ -1,3 +1,5 @@
+import { mix32 } from './key-hash.js';
+
 /**
  * A blocked Bloom filter over index keys: "certainly absent" or "maybe present". The write planner
  * asks it before LMDB, so a new key (half of a typical upsert stream, all of an insert stream)
@@ -75,18 +77,10 @@ function hashes(key: Uint8Array, blocks: number): [number, number, number] {
     h1 = Math.imul(h1 ^ key[i]!, 16777619);
     h2 = Math.imul(h2 ^ key[i]!, 0x5bd1e995);
   }
-  h1 = mix(h1);
-  h2 = mix(h2 ^ 0x9e3779b9);
+  h1 = mix32(h1);
+  h2 = mix32(h2 ^ 0x9e3779b9);
   scratch[0] = Math.floor((h1 / 2 ** 32) * blocks);
   scratch[1] = h2 & (BLOCK_BITS - 1);
   scratch[2] = (h2 >>> 16) | 1;
   return scratch;
-}
-
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -152,13 +152,13 @@ export class KvBucket {
             const type = CHANGE_TYPES[codes?.[i] ?? 1];
             if (type === '-U') return;
             const key = this.keyOf(row);
-            writes.set(keyId(key), { key, value: type === '-D' ? undefined : encodeRow(this.shape.columns, row) });
+            writes.set(key, type === '-D' ? undefined : encodeRow(this.shape.columns, row));
           });
           at += BigInt(batch.numRows);
         }
         offset = sb.lastOffset + 1n;
       }
-      await this.writeIndex(writes.list(), offset);
+      await this.writeIndex(writes.toIndexBatch(), offset);
     }
   }
 
@@ -174,8 +174,8 @@ export class KvBucket {
    * renews its read transaction between turns. What LMDB answers goes into the row cache.
    */
   readBorrowed(key: Uint8Array): Uint8Array | undefined {
-    const entry = this.acknowledged(key);
-    return entry ? entry.value : this.beneathMemtables(key, true);
+    const acknowledged = this.acknowledged(key);
+    return acknowledged !== undefined ? acknowledged ?? undefined : this.beneathMemtables(key, true);
   }
 
   /**
@@ -201,11 +201,12 @@ export class KvBucket {
     return bytes?.subarray(0, bytes.length);
   }
 
-  /** The memtables' state of a key (by bytes or `keyId`): the newer memtable wins. */
-  private acknowledged(key: Uint8Array | string): MemEntry | undefined {
+  /** The memtables' state of a key (null: deleted; undefined: neither has it): the newer memtable wins. */
+  private acknowledged(key: Uint8Array): Uint8Array | null | undefined {
     if (this.memtable.size === 0 && this.frozen === undefined) return undefined;
-    const id = typeof key === 'string' ? key : keyId(key);
-    return this.memtable.get(id) ?? this.frozen?.get(id);
+    const hash = Memtable.hash(key);
+    const state = this.memtable.get(key, hash);
+    return state !== undefined ? state : this.frozen?.get(key, hash);
   }
 
   /** The stored bytes of a key as the next plan must see them: planned, acknowledged, or in LMDB (copied). */
@@ -214,8 +215,8 @@ export class KvBucket {
       const pending = this.inFlight[i]!.writes.get(id);
       if (pending) return pending.value;
     }
-    const entry = this.acknowledged(id);
-    if (entry) return entry.value;
+    const acknowledged = this.acknowledged(key);
+    if (acknowledged !== undefined) return acknowledged ?? undefined;
     // A copy: the answer is borrowed (the next read reuses it), and a plan keeps old rows.
     // Buffer.from copies into Buffer's pool (Buffer#slice would be a view; a typed-array slice
     // allocates an ArrayBuffer per row).
@@ -307,8 +308,8 @@ export class KvBucket {
 
   private toMemtable(plan: KvPlan, end: bigint): void {
     const prefixed = this.shape.prefixColumns > 0;
-    for (const [id, w] of plan.writes) {
-      this.memtable.set(id, prefixed ? { ...w, prefixId: this.prefixIdOf(w.key) } : w);
+    for (const w of plan.writes.values()) {
+      this.memtable.set(w.key, w.value, prefixed ? this.prefixIdOf(w.key) : undefined);
       if (w.value !== undefined) this.filterKey(w.key);
     }
     this.advanceVisible(end);
@@ -332,7 +333,7 @@ export class KvBucket {
     const held = (this.db.getStats() as { entryCount: number }).entryCount + this.memtable.size + (this.frozen?.size ?? 0);
     const filter = new KeyFilter(Math.max(this.options.keyFilterMinKeys ?? KEY_FILTER_MIN_KEYS, 2 * held));
     this.nextKeyFilter = filter;
-    for (const m of [this.memtable, this.frozen]) for (const e of m?.list() ?? []) if (e.value !== undefined) filter.add(e.key);
+    for (const m of [this.memtable, this.frozen]) m?.forEach((key, value) => value !== undefined && filter.add(key));
     this.keyFilterBuild = this.env.filterKeys(dbName(this.bucket), filter.capacity).then(
       ({ bits, keys }) => {
         if (this.nextKeyFilter !== filter) return;
@@ -368,14 +369,13 @@ export class KvBucket {
     const frozen = this.memtable;
     this.frozen = frozen;
     this.memtable = new Memtable();
-    const entries = frozen.list();
-    this.flushing = this.writeIndex(entries, this.visible).then(
+    this.flushing = this.writeIndex(frozen.toIndexBatch(), this.visible).then(
       () => {
         // The cache learns the new states of the keys it holds before reads stop finding them in
         // the frozen memtable. It takes no new keys here: filling it costs a write-heavy table
         // more than its reads would gain, so reads fill it.
         const cache = this.options.rowCache;
-        if (cache.holdsAny(this.cachePartition)) for (const e of entries) cache.refresh(this.cachePartition, e.key, e.value ?? null);
+        if (cache.holdsAny(this.cachePartition)) frozen.forEach((key, value) => cache.refresh(this.cachePartition, key, value ?? null));
         this.frozen = undefined;
       },
       (err: unknown) => {
@@ -390,9 +390,9 @@ export class KvBucket {
     return this.flushing;
   }
 
-  /** The entries and the applied offset, in one transaction on the index writer thread. */
-  private writeIndex(entries: readonly MemEntry[], appliedOffset: bigint): Promise<void> {
-    return this.env.write(dbName(this.bucket), this.appliedKey, entries, appliedOffset);
+  /** An index batch and the applied offset, in one transaction on the index writer thread. */
+  private writeIndex(batch: Uint8Array, appliedOffset: bigint): Promise<void> {
+    return this.env.write(dbName(this.bucket), this.appliedKey, batch, appliedOffset);
   }
 
   /** Stops the flush timer and writes what the memtable holds, so a restart replays nothing. */

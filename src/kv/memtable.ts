@@ -1,62 +1,190 @@
-/** One key's acknowledged state: its stored row bytes, or undefined for a deleted key. */
+import { keyId } from './changelog.js';
+import { BATCH_HEAD, ENTRY_HEAD, entryBytes, keyLengthAt, valueLengthAt, writeEntry } from './index-batch.js';
+import { keyHash } from './key-hash.js';
+
+/** One key's state as a plan writes it: its stored row bytes, or undefined for a deleted key. */
 export interface MemEntry {
   readonly key: Uint8Array;
   readonly value: Uint8Array | undefined;
-  /** `keyId` of the key's bucket-key prefix, for tables that serve prefix lookups. */
-  readonly prefixId?: string;
 }
 
-/** Bytes a Map entry, its key string and the entry object cost beyond the key and row bytes. */
-const ENTRY_OVERHEAD = 120;
+const EMPTY = -1;
+/** Set in a record's key length (keys are under 512 bytes) once a newer record of its key exists. */
+const REPLACED = 0x8000;
+const MIN_SLOTS = 1 << 10;
+const MIN_ARENA = 1 << 20;
 
 /**
  * Key states whose changelog is durable and acknowledged but which are not yet in LMDB, as the
- * memtable of an LSM tree: writes land here and reach the B-tree in large transactions,
- * where LMDB pays for each dirtied page once per flush instead of once per request. A flush
- * freezes one and drops it whole once LMDB holds it. Keyed by `keyId` (latin1 of the key bytes).
+ * memtable of an LSM tree: writes land here and reach the B-tree in large transactions, where LMDB
+ * pays for each dirtied page once per flush instead of once per request. A flush freezes one and
+ * drops it whole once LMDB holds it.
+ *
+ * No JS object per key: a memtable lives for a second or more, so per-row objects would survive
+ * into V8's old generation and be copied and marked on the way. Records are appended to one arena
+ * in the index batch's entry layout (src/kv/index-batch.ts), so a flush copies the live ones whole;
+ * an open-addressing table (linear probing; keys are never removed, a delete is a record) maps a
+ * key's hash to its newest record. A record's bytes never change once written (a replaced one only
+ * gets a flag in its header), so the views `get` returns stay true after later writes, and a flush
+ * of a memtable that replaced nothing is one copy of its arena.
  */
 export class Memtable {
-  private readonly entries = new Map<string, MemEntry>();
-  private readonly byPrefix = new Map<string, Set<string>>();
-  private heldBytes = 0;
+  private arena = new Uint8Array(0);
+  private used = 0;
+  private slotAt = new Int32Array(MIN_SLOTS).fill(EMPTY);
+  private slotHash = new Uint32Array(MIN_SLOTS);
+  private mask = MIN_SLOTS - 1;
+  private count = 0;
+  /** Bytes of the newest records, what a flush writes. */
+  private liveBytes = 0;
+  /** For tables that serve prefix lookups: `keyId` of a bucket-key prefix -> the keys under it. */
+  private readonly byPrefix = new Map<string, Map<string, Uint8Array>>();
+
+  /** A key's hash as `get` takes it, to look a key up in several memtables for one hashing. */
+  static hash(key: Uint8Array): number {
+    return keyHash(0, key);
+  }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
-  /** What the entries hold in memory, estimated: the back-pressure measure. */
+  /** What the memtable holds in memory: the back-pressure measure. */
   get bytes(): number {
-    return this.heldBytes;
+    return this.used + this.slotAt.length * 8;
   }
 
-  get(id: string): MemEntry | undefined {
-    return this.entries.get(id);
+  /** The key's newest state: its row bytes, null when deleted, undefined when the memtable has no record of it. */
+  get(key: Uint8Array, hash = Memtable.hash(key)): Uint8Array | null | undefined {
+    const slot = this.find(key, hash);
+    return slot < 0 ? undefined : this.valueAt(this.slotAt[slot]!);
   }
 
-  set(id: string, entry: MemEntry): void {
-    const old = this.entries.get(id);
-    if (old) this.heldBytes -= sizeOf(old);
-    this.entries.set(id, entry);
-    this.heldBytes += sizeOf(entry);
-    if (entry.prefixId === undefined) return;
-    let ids = this.byPrefix.get(entry.prefixId);
-    if (!ids) this.byPrefix.set(entry.prefixId, (ids = new Set()));
-    ids.add(id);
+  /** Records the key's new state (`prefixId`: `keyId` of its bucket-key prefix, for prefix lookups). */
+  set(key: Uint8Array, value: Uint8Array | undefined, prefixId?: string): void {
+    const hash = Memtable.hash(key);
+    let slot = this.find(key, hash);
+    if (slot < 0 && (this.count + 1) * 2 > this.slotAt.length) {
+      this.grow();
+      slot = this.find(key, hash);
+    }
+    const at = this.append(key, value);
+    if (slot >= 0) {
+      const old = this.slotAt[slot]!;
+      this.liveBytes -= this.recordBytes(old);
+      this.arena[old + 1]! |= REPLACED >>> 8;
+    } else {
+      slot = -2 - slot;
+      this.slotHash[slot] = hash;
+      this.count++;
+    }
+    this.slotAt[slot] = at;
+    this.liveBytes += this.recordBytes(at);
+    if (prefixId === undefined) return;
+    let keys = this.byPrefix.get(prefixId);
+    if (!keys) this.byPrefix.set(prefixId, (keys = new Map()));
+    keys.set(keyId(key), key);
   }
 
-  /** Every entry, in no particular order (the index writer sorts them). */
-  list(): MemEntry[] {
-    return [...this.entries.values()];
+  /** Calls `visit` with every key's newest state (views into the memtable), in the order written. */
+  forEach(visit: (key: Uint8Array, value: Uint8Array | undefined) => void): void {
+    for (let at = 0; at < this.used; at += this.recordBytes(at)) {
+      if (!this.replaced(at)) visit(this.keyAt(at), this.valueAt(at) ?? undefined);
+    }
   }
 
-  /** The entries (deleted keys included) under one bucket-key prefix, by id. */
+  /** Every key's newest state as an index batch: the runs of records not replaced, copied whole. */
+  toIndexBatch(): Uint8Array {
+    const batch = new Uint8Array(BATCH_HEAD + this.liveBytes);
+    new DataView(batch.buffer).setUint32(0, this.count, true);
+    let out = BATCH_HEAD;
+    let runStart = 0;
+    const copyRun = (end: number) => {
+      if (end > runStart) batch.set(this.arena.subarray(runStart, end), out);
+      out += end - runStart;
+    };
+    for (let at = 0; at < this.used;) {
+      const next = at + this.recordBytes(at);
+      if (this.replaced(at)) {
+        copyRun(at);
+        runStart = next;
+      }
+      at = next;
+    }
+    copyRun(this.used);
+    return batch;
+  }
+
+  /** The entries (deleted keys included) under one bucket-key prefix, by `keyId`. */
   withPrefix(prefixId: string): Map<string, MemEntry> {
     const found = new Map<string, MemEntry>();
-    for (const id of this.byPrefix.get(prefixId) ?? []) found.set(id, this.entries.get(id)!);
+    for (const [id, key] of this.byPrefix.get(prefixId) ?? []) found.set(id, { key, value: this.get(key) ?? undefined });
     return found;
   }
-}
 
-function sizeOf(e: MemEntry): number {
-  return ENTRY_OVERHEAD + e.key.byteLength * 2 + (e.value?.byteLength ?? 0);
+  private append(key: Uint8Array, value: Uint8Array | undefined): number {
+    const size = entryBytes(key, value);
+    if (this.used + size > this.arena.length) {
+      // Doubling: each byte is copied about once more, and a frozen memtable is dropped whole.
+      const grown = new Uint8Array(Math.max(MIN_ARENA, 2 * this.arena.length, this.used + size));
+      grown.set(this.arena.subarray(0, this.used));
+      this.arena = grown;
+    }
+    const at = this.used;
+    this.used = writeEntry(this.arena, at, key, value);
+    return at;
+  }
+
+  private keyLength(at: number): number {
+    return keyLengthAt(this.arena, at) & ~REPLACED;
+  }
+
+  private replaced(at: number): boolean {
+    return (keyLengthAt(this.arena, at) & REPLACED) !== 0;
+  }
+
+  private recordBytes(at: number): number {
+    return ENTRY_HEAD + this.keyLength(at) + Math.max(valueLengthAt(this.arena, at), 0);
+  }
+
+  private keyAt(at: number): Uint8Array {
+    return this.arena.subarray(at + ENTRY_HEAD, at + ENTRY_HEAD + this.keyLength(at));
+  }
+
+  private valueAt(at: number): Uint8Array | null {
+    const valueLength = valueLengthAt(this.arena, at);
+    if (valueLength < 0) return null;
+    const start = at + ENTRY_HEAD + this.keyLength(at);
+    return this.arena.subarray(start, start + valueLength);
+  }
+
+  /** The slot of the key's record, or when there is none `-2 - s` for the empty slot `s` that ends its probe run. */
+  private find(key: Uint8Array, hash: number): number {
+    const arena = this.arena;
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const at = this.slotAt[slot]!;
+      if (at === EMPTY) return -2 - slot;
+      // The newest record of a key is never flagged replaced, so its plain length compares.
+      if (this.slotHash[slot] !== hash || keyLengthAt(arena, at) !== key.length) continue;
+      const start = at + ENTRY_HEAD;
+      let i = 0;
+      while (i < key.length && arena[start + i] === key[i]) i++;
+      if (i === key.length) return slot;
+    }
+  }
+
+  private grow(): void {
+    const oldAt = this.slotAt;
+    const oldHash = this.slotHash;
+    this.slotAt = new Int32Array(oldAt.length * 2).fill(EMPTY);
+    this.slotHash = new Uint32Array(oldAt.length * 2);
+    this.mask = this.slotAt.length - 1;
+    for (let i = 0; i < oldAt.length; i++) {
+      if (oldAt[i] === EMPTY) continue;
+      let slot = oldHash[i]! & this.mask;
+      while (this.slotAt[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      this.slotAt[slot] = oldAt[i]!;
+      this.slotHash[slot] = oldHash[i]!;
+    }
+  }
 }

@@ -1,3 +1,5 @@
+import { keyHash } from './key-hash.js';
+
 /**
  * Rows of every primary-key bucket kept in memory in front of LMDB, as a storage engine's row
  * cache: a lookup that hits costs a hash probe and a key compare instead of a B-tree descent,
@@ -83,7 +85,7 @@ export class RowCache {
    * not know.
    */
   get(partition: number, key: Uint8Array): Uint8Array | null | undefined {
-    const slot = this.find(partition, key, hashOf(partition, key));
+    const slot = this.find(partition, key, keyHash(partition, key));
     if (slot < 0) {
       this.misses++;
       return undefined;
@@ -99,12 +101,12 @@ export class RowCache {
 
   /** Records the key's current value (null: known absent), replacing what the cache held for it. */
   put(partition: number, key: Uint8Array, value: Uint8Array | null): void {
-    if (this.enabled) this.store(partition, key, value, hashOf(partition, key));
+    if (this.enabled) this.store(partition, key, value, keyHash(partition, key));
   }
 
   /** Replaces the value of a key the cache answers for; a key it does not know stays out. */
   refresh(partition: number, key: Uint8Array, value: Uint8Array | null): void {
-    const hash = hashOf(partition, key);
+    const hash = keyHash(partition, key);
     if (this.find(partition, key, hash) >= 0) this.store(partition, key, value, hash);
   }
 
@@ -140,7 +142,7 @@ export class RowCache {
 
   /** Forgets a key (its next get is a miss). */
   remove(partition: number, key: Uint8Array): void {
-    this.removeHashed(partition, key, hashOf(partition, key));
+    this.removeHashed(partition, key, keyHash(partition, key));
   }
 
   private removeHashed(partition: number, key: Uint8Array, hash: number): void {
@@ -235,23 +237,12 @@ export class RowCache {
       const keyLength = (memory[at + 4]! << 8) | memory[at + 5]!;
       const valueLength = readU32(memory, at + 6);
       const key = memory.subarray(at + HEADER_BYTES, at + HEADER_BYTES + keyLength);
-      const slot = this.find(partition, key, hashOf(partition, key));
+      const slot = this.find(partition, key, keyHash(partition, key));
       if (slot >= 0 && this.slotAt[slot] === at) this.clearSlot(slot);
       at += HEADER_BYTES + keyLength + (valueLength === ABSENT_LENGTH ? 0 : valueLength);
     }
     this.used[segment] = 0;
   }
-}
-
-/** FNV-1a over the key, seeded by the partition, with a murmur finalizer to spread low bits. */
-function hashOf(partition: number, key: Uint8Array): number {
-  let h = Math.imul(0x811c9dc5 ^ partition, 16777619);
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 16777619);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Short copies in a loop: `set` costs more than the copy for a key or a small row. */
