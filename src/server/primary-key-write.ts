@@ -5,7 +5,7 @@ import type { KvOp } from '../kv/changelog.js';
 import type { KvBucket, KvPlan } from '../kv/kv-bucket.js';
 import { storedRowsOf } from '../kv/row-columns.js';
 import type { WriteReply, WriterIdentity } from './append.js';
-import { batchKeys, bucketForRow, bucketOfKey, requirePrimaryKey } from './primary-key.js';
+import { batchKeys, bucketForRow, bucketOfKey, requirePrimaryKey, type LookupKeys } from './primary-key.js';
 import type { TableRuntime } from './table-store.js';
 import { writeInputRows, type WriteInput } from './write-input.js';
 
@@ -69,9 +69,9 @@ function replacementWork(table: TableRuntime, kv: readonly KvBucket[], input: Wr
   const keys = input.batches.map((batch) => batchKeys(table, batch));
   if (stored.some((s) => s === undefined) || keys.some((k) => k === undefined)) return undefined;
   keys.forEach((batchKeys, n) => {
-    for (let i = 0; i < batchKeys!.count; i++) {
-      // A copy: the encoder reuses its buffer, and the plan keeps the key.
-      const key = batchKeys!.encoded(i).slice();
+    const copied = copiedKeys(batchKeys!);
+    for (let i = 0; i < copied.length; i++) {
+      const key = copied[i]!;
       const b = bucketOfKey(table, key);
       let w = perBucket.get(b);
       if (!w) perBucket.set(b, (w = { keys: [], values: [] }));
@@ -80,4 +80,25 @@ function replacementWork(table: TableRuntime, kv: readonly KvBucket[], input: Wr
     }
   });
   return new Map([...perBucket].map(([b, w]) => [b, { rows: w.keys.length, plan: () => kv[b]!.planReplacements(w.keys, w.values) }]));
+}
+
+/**
+ * Every key, copied out of the encoder's reused buffer (the plan keeps them) into shared buffers:
+ * one allocation for many keys instead of an ArrayBuffer each.
+ */
+function copiedKeys(keys: LookupKeys): Uint8Array[] {
+  const copied: Uint8Array[] = new Array(keys.count);
+  let buffer = new Uint8Array(0);
+  let used = 0;
+  for (let i = 0; i < keys.count; i++) {
+    const key = keys.encoded(i);
+    if (used + key.length > buffer.length) {
+      buffer = new Uint8Array(Math.max(64 * 1024, key.length));
+      used = 0;
+    }
+    for (let k = 0; k < key.length; k++) buffer[used + k] = key[k]!;
+    copied[i] = buffer.subarray(used, used + key.length);
+    used += key.length;
+  }
+  return copied;
 }
