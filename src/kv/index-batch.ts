@@ -1,3 +1,4 @@
+import { copyInto } from '../common/bytes.js';
 import { fail } from '../common/errors.js';
 
 /**
@@ -33,8 +34,8 @@ export function writeEntry(bytes: Uint8Array, at: number, key: Uint8Array, value
   bytes[at + 3] = (valueLength >>> 8) & 0xff;
   bytes[at + 4] = (valueLength >>> 16) & 0xff;
   bytes[at + 5] = valueLength >>> 24;
-  bytes.set(key, at + ENTRY_HEAD);
-  if (value !== undefined) bytes.set(value, at + ENTRY_HEAD + key.byteLength);
+  copyInto(bytes, at + ENTRY_HEAD, key);
+  if (value !== undefined) copyInto(bytes, at + ENTRY_HEAD + key.byteLength, value);
   return at + ENTRY_HEAD + key.byteLength + Math.max(valueLength, 0);
 }
 

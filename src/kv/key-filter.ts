@@ -1,4 +1,4 @@
-import { mix32 } from './key-hash.js';
+import { mix32 } from './hash-table.js';
 
 /**
  * A blocked Bloom filter over index keys: "certainly absent" or "maybe present". The write planner

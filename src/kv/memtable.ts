@@ -1,6 +1,6 @@
 import { keyId } from './changelog.js';
 import { BATCH_HEAD, ENTRY_HEAD, entryBytes, keyLengthAt, valueLengthAt, writeEntry } from './index-batch.js';
-import { keyHash } from './key-hash.js';
+import { doubledSlots, EMPTY_SLOT, keyHash } from './hash-table.js';
 
 /** One key's state as a plan writes it: its stored row bytes, or undefined for a deleted key. */
 export interface MemEntry {
@@ -8,7 +8,6 @@ export interface MemEntry {
   readonly value: Uint8Array | undefined;
 }
 
-const EMPTY = -1;
 /** Set in a record's key length (keys are under 512 bytes) once a newer record of its key exists. */
 const REPLACED = 0x8000;
 const MIN_SLOTS = 1 << 10;
@@ -31,8 +30,8 @@ const MIN_ARENA = 1 << 20;
 export class Memtable {
   private arena = new Uint8Array(0);
   private used = 0;
-  private slotAt = new Int32Array(MIN_SLOTS).fill(EMPTY);
-  private slotHash = new Uint32Array(MIN_SLOTS);
+  private slotAt: Uint32Array = new Uint32Array(MIN_SLOTS).fill(EMPTY_SLOT);
+  private slotHash: Uint32Array = new Uint32Array(MIN_SLOTS);
   private mask = MIN_SLOTS - 1;
   private count = 0;
   /** Bytes of the newest records, what a flush writes. */
@@ -163,7 +162,7 @@ export class Memtable {
     const arena = this.arena;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const at = this.slotAt[slot]!;
-      if (at === EMPTY) return -2 - slot;
+      if (at === EMPTY_SLOT) return -2 - slot;
       // The newest record of a key is never flagged replaced, so its plain length compares.
       if (this.slotHash[slot] !== hash || keyLengthAt(arena, at) !== key.length) continue;
       const start = at + ENTRY_HEAD;
@@ -174,17 +173,7 @@ export class Memtable {
   }
 
   private grow(): void {
-    const oldAt = this.slotAt;
-    const oldHash = this.slotHash;
-    this.slotAt = new Int32Array(oldAt.length * 2).fill(EMPTY);
-    this.slotHash = new Uint32Array(oldAt.length * 2);
+    ({ slotAt: this.slotAt, slotHash: this.slotHash } = doubledSlots(this.slotAt, this.slotHash));
     this.mask = this.slotAt.length - 1;
-    for (let i = 0; i < oldAt.length; i++) {
-      if (oldAt[i] === EMPTY) continue;
-      let slot = oldHash[i]! & this.mask;
-      while (this.slotAt[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-      this.slotAt[slot] = oldAt[i]!;
-      this.slotHash[slot] = oldHash[i]!;
-    }
   }
 }

@@ -1,4 +1,5 @@
-import { keyHash } from './key-hash.js';
+import { copyInto } from '../common/bytes.js';
+import { doubledSlots, EMPTY_SLOT, freeSlot, keyHash } from './hash-table.js';
 
 /**
  * Rows of every primary-key bucket kept in memory in front of LMDB, as a storage engine's row
@@ -18,7 +19,6 @@ import { keyHash } from './key-hash.js';
 const HEADER_BYTES = 10;
 const ABSENT_LENGTH = 0xffff_ffff;
 const MAX_KEY_BYTES = 0xffff;
-const EMPTY = 0xffff_ffff;
 const MIN_SLOTS = 1 << 12;
 
 /** Small enough that evicting one (a probe per record it holds) is a short pause in some read. */
@@ -38,8 +38,8 @@ export class RowCache {
   private readonly used: Uint32Array;
   /** Segments in use, oldest first; the last one takes new records. */
   private readonly order: number[] = [];
-  private slotAt = new Uint32Array(MIN_SLOTS).fill(EMPTY);
-  private slotHash = new Uint32Array(MIN_SLOTS);
+  private slotAt: Uint32Array = new Uint32Array(MIN_SLOTS).fill(EMPTY_SLOT);
+  private slotHash: Uint32Array = new Uint32Array(MIN_SLOTS);
   private mask = MIN_SLOTS - 1;
   private count = 0;
   /** Entries per partition: a bucket the cache holds nothing of skips refreshing its flushes. */
@@ -129,7 +129,7 @@ export class RowCache {
     if (slot < 0) {
       if ((this.count + 1) * 2 > this.slotAt.length) {
         this.grow();
-        slot = this.freeSlot(hash);
+        slot = freeSlot(this.slotAt, hash);
       } else {
         slot = -2 - slot;
       }
@@ -158,7 +158,7 @@ export class RowCache {
     const mask = this.mask;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = this.slotAt[slot]!;
-      if (at === EMPTY) return -2 - slot;
+      if (at === EMPTY_SLOT) return -2 - slot;
       if (this.slotHash[slot] === hash && this.recordIs(at, partition, key)) return slot;
     }
   }
@@ -171,18 +171,12 @@ export class RowCache {
     return true;
   }
 
-  private freeSlot(hash: number): number {
-    let slot = hash & this.mask;
-    while (this.slotAt[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-    return slot;
-  }
-
   /** Backward-shift deletion: later entries of the probe run move up, so no tombstones build up. */
   private clearSlot(slot: number): void {
     this.partitionCounts[readU32(this.memory!, this.slotAt[slot]!)]!--;
     const mask = this.mask;
     let hole = slot;
-    for (let next = (hole + 1) & mask; this.slotAt[next] !== EMPTY; next = (next + 1) & mask) {
+    for (let next = (hole + 1) & mask; this.slotAt[next] !== EMPTY_SLOT; next = (next + 1) & mask) {
       const home = this.slotHash[next]! & mask;
       // The entry at `next` may fill the hole unless its home lies cyclically in (hole, next].
       const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
@@ -191,22 +185,13 @@ export class RowCache {
       this.slotHash[hole] = this.slotHash[next]!;
       hole = next;
     }
-    this.slotAt[hole] = EMPTY;
+    this.slotAt[hole] = EMPTY_SLOT;
     this.count--;
   }
 
   private grow(): void {
-    const oldAt = this.slotAt;
-    const oldHash = this.slotHash;
-    this.slotAt = new Uint32Array(oldAt.length * 2).fill(EMPTY);
-    this.slotHash = new Uint32Array(oldAt.length * 2);
+    ({ slotAt: this.slotAt, slotHash: this.slotHash } = doubledSlots(this.slotAt, this.slotHash));
     this.mask = this.slotAt.length - 1;
-    for (let i = 0; i < oldAt.length; i++) {
-      if (oldAt[i] === EMPTY) continue;
-      const slot = this.freeSlot(oldHash[i]!);
-      this.slotAt[slot] = oldAt[i]!;
-      this.slotHash[slot] = oldHash[i]!;
-    }
   }
 
   /** Where a record of `size` bytes goes: the newest segment, the next unused one, or the oldest, evicted. */
@@ -243,16 +228,6 @@ export class RowCache {
     }
     this.used[segment] = 0;
   }
-}
-
-/** Short copies in a loop: `set` costs more than the copy for a key or a small row. */
-function copyInto(target: Uint8Array, at: number, source: Uint8Array): void {
-  const n = source.length;
-  if (n > 16) {
-    target.set(source, at);
-    return;
-  }
-  for (let i = 0; i < n; i++) target[at + i] = source[i]!;
 }
 
 function readU32(bytes: Uint8Array, at: number): number {

@@ -1,4 +1,5 @@
 import type * as A from 'apache-arrow';
+import { copyInto } from '../common/bytes.js';
 import { fail } from '../common/errors.js';
 import { property } from '../common/properties.js';
 import type { KvOp } from '../kv/changelog.js';
@@ -96,7 +97,7 @@ function copiedKeys(keys: LookupKeys): Uint8Array[] {
       buffer = new Uint8Array(Math.max(64 * 1024, key.length));
       used = 0;
     }
-    for (let k = 0; k < key.length; k++) buffer[used + k] = key[k]!;
+    copyInto(buffer, used, key);
     copied[i] = buffer.subarray(used, used + key.length);
     used += key.length;
   }

@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/common/seeded-random.js';
 import { LakestreamError } from '../../src/common/errors.js';
 import { decodeIndexBatch, encodeIndexBatch, type IndexEntry } from '../../src/kv/index-batch.js';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
 describe('index batch', () => {
   it('round-trips keys, values, empty values and deletes, in order', () => {
-    const random = seeded(5);
+    const random = seededRandom(5);
     const entries: IndexEntry[] = [{ key: bytes(1), value: new Uint8Array(0) }, { key: bytes(2, 3), value: undefined }];
     for (let i = 0; i < 500; i++) {
       const key = Uint8Array.from({ length: 1 + Math.floor(random() * 40) }, () => Math.floor(random() * 256));

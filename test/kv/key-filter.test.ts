@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/common/seeded-random.js';
 import { encodeKey } from '../../src/common/key-encoding.js';
 import { KeyFilter } from '../../src/kv/key-filter.js';
 
 const int64 = [{ name: 'id', type: 'int64' as const, nullable: false }];
 const keyOf = (id: number) => encodeKey(int64, [BigInt(id)]);
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 describe('KeyFilter', () => {
   it('never forgets a key, and finds about 1% of absent ones, for dense integer keys', () => {
@@ -22,7 +18,7 @@ describe('KeyFilter', () => {
   });
 
   it('keeps its rate for random byte keys of any length, and says when it holds more than it was sized for', () => {
-    const random = seeded(3);
+    const random = seededRandom(3);
     const bytes = () => Uint8Array.from({ length: 4 + Math.floor(random() * 30) }, () => Math.floor(random() * 256));
     const filter = new KeyFilter(20_000);
     const keys = Array.from({ length: 20_000 }, bytes);

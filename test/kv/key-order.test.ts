@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/common/seeded-random.js';
 import { compareBytes, encodeKey } from '../../src/common/key-encoding.js';
 import { keyOrder } from '../../src/kv/key-order.js';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 
 const sortedBy = (keys: Uint8Array[], order: Uint32Array) => Array.from(order, (i) => keys[i]!);
 const expected = (keys: Uint8Array[]) => [...keys].sort(compareBytes);
 
 describe('keyOrder', () => {
   it('orders keys as their bytes compare, each index once, for many shapes of batch', () => {
-    const random = seeded(9);
+    const random = seededRandom(9);
     const shapes: (() => Uint8Array)[] = [
       () => Uint8Array.from({ length: Math.floor(random() * 12) }, () => Math.floor(random() * 256)),
       () => Uint8Array.from({ length: 1 + Math.floor(random() * 3) }, () => (random() < 0.5 ? 0 : Math.floor(random() * 3))),

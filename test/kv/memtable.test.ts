@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/common/seeded-random.js';
 import { keyId } from '../../src/kv/changelog.js';
 import { decodeIndexBatch } from '../../src/kv/index-batch.js';
 import { Memtable } from '../../src/kv/memtable.js';
 
 const key = (...bytes: number[]) => new Uint8Array(bytes);
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
 const show = (v: Uint8Array | null | undefined) => (v === undefined ? 'missing' : v === null ? 'deleted' : [...v].join(','));
 
 describe('Memtable', () => {
   it('answers as a map of each key to its newest state, through growth of its table and arena (random writes against a model)', () => {
-    const random = seeded(17);
+    const random = seededRandom(17);
     const m = new Memtable();
     const model = new Map<string, { key: Uint8Array; value: Uint8Array | undefined }>();
     const kept: { key: Uint8Array; view: Uint8Array | null | undefined; bytes: string }[] = [];
