@@ -58,11 +58,16 @@ export function encodeIndexBatch(entries: readonly IndexEntry[]): Uint8Array {
   return bytes;
 }
 
+/** How many entries a batch holds (its header). */
+export function indexBatchCount(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+}
+
 /** The entries, as views of `bytes`; a truncated or inconsistent batch is a STORAGE_ERROR. */
 export function decodeIndexBatch(bytes: Uint8Array): IndexEntry[] {
   const damaged = (what: string): never => fail('STORAGE_ERROR', `index batch damaged: ${what}`);
   if (bytes.byteLength < BATCH_HEAD) damaged('no header');
-  const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  const count = indexBatchCount(bytes);
   const entries: IndexEntry[] = [];
   let at = BATCH_HEAD;
   for (let i = 0; i < count; i++) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { open, type RootDatabase } from 'lmdb';
 import { LakestreamError } from '../common/errors.js';
+import { indexBatchCount } from './index-batch.js';
 
 export type IndexWriterRequest =
   | { readonly kind: 'write'; readonly id: number; readonly path: string; readonly maxDbs: number; readonly db: string; readonly metaKey: string; readonly offset: string; readonly batch: Uint8Array }
@@ -37,6 +38,9 @@ function workerUrl(): URL {
  * keeps the second core for the rest (fsync, GC, the clients).
  */
 export class IndexWriter {
+  /** `onWrite(seconds, keys)`: each committed write, timed from the request to the commit (for /metrics). */
+  constructor(private readonly onWrite?: (seconds: number, keys: number) => void) {}
+
   private worker: Worker | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (reply: IndexWriterReply) => void; reject: (err: Error) => void }>();
@@ -73,7 +77,10 @@ export class IndexWriter {
 
   /** Writes an index batch (src/kv/index-batch.ts), which is transferred: the caller must not touch it again. */
   async write(path: string, maxDbs: number, db: string, metaKey: string, batch: Uint8Array, offset: bigint): Promise<void> {
+    const keys = indexBatchCount(batch);
+    const started = performance.now();
     await this.send({ kind: 'write', id: this.nextId++, path, maxDbs, db, metaKey, offset: offset.toString(), batch }, [batch.buffer as ArrayBuffer]);
+    this.onWrite?.((performance.now() - started) / 1000, keys);
   }
 
   /** A key filter of `capacity` holding every key of the database, filled on the thread. */

@@ -301,7 +301,7 @@ export class KvBucket {
     }
     if (this.memtable.bytes >= this.options.memtableBytes) {
       const flushed = this.flush();
-      if (this.memtable.bytes + (this.frozen?.bytes ?? 0) >= 2 * this.options.memtableBytes) await flushed;
+      if (this.memtableBytes >= 2 * this.options.memtableBytes) await flushed;
     }
     return { baseOffset: result.baseOffset, changes: plan.changeCount };
   }
@@ -402,6 +402,11 @@ export class KvBucket {
     clearInterval(this.flushTimer);
     await this.applyTail;
     if (this.flushFailure === undefined) await this.flush();
+  }
+
+  /** What the memtables hold in memory, the frozen one included (what back-pressure measures). */
+  get memtableBytes(): number {
+    return this.memtable.bytes + (this.frozen?.bytes ?? 0);
   }
 
   /**

@@ -125,7 +125,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const lake = await openLake(config, app.log);
   const rowCache = new RowCache(config.indexRowCacheBytes);
   const metrics = new ServerMetrics(lake.tiering, rowCache);
-  const indexWriter = new IndexWriter();
+  const indexWriter = new IndexWriter(metrics.observeIndexWrite);
   const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, rowCache, indexWriter };
   const tables = new TableStore(config.dataDir, catalog, lake.tiering, index, { onSync: metrics.observeFsync });
   metrics.watch(tables);

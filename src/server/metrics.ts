@@ -66,6 +66,8 @@ export class ServerMetrics {
   private readonly lookupKeys: Children<Inc>;
   private readonly lookupLatency: Children<Observe>;
   private readonly fsync: Histogram;
+  private readonly indexWrites: Histogram;
+  private readonly indexKeys: Counter;
   /** Set by `watch` once the table store exists (the store needs `observeFsync` first). */
   private tables: TableStore | undefined;
 
@@ -84,6 +86,8 @@ export class ServerMetrics {
     const lookupKeys = new Counter({ name: 'lakestream_lookup_keys_total', help: 'Keys looked up by table and kind (lookup, prefix)', labelNames: ['table', 'kind'] as const, registers });
     const lookupLatency = new Histogram({ name: 'lakestream_lookup_duration_seconds', help: 'Time to answer a lookup request, index work only', labelNames: ['table', 'kind'] as const, buckets: LATENCY_BUCKETS_S, registers });
     this.fsync = new Histogram({ name: 'lakestream_log_fsync_duration_seconds', help: 'Duration of one group commit (fdatasync of the covered segments, plus the directory when needed)', buckets: FSYNC_BUCKETS_S, registers });
+    this.indexWrites = new Histogram({ name: 'lakestream_index_flush_duration_seconds', help: 'Memtable flushes (and replays) into LMDB on the index writer thread, from hand-off to commit', buckets: LATENCY_BUCKETS_S, registers });
+    this.indexKeys = new Counter({ name: 'lakestream_index_flushed_keys_total', help: 'Key states written into LMDB by memtable flushes and replays', registers });
 
     this.requests = new Children((l) => requests.labels(...l));
     this.latency = new Children((l) => latency.labels(...l));
@@ -104,6 +108,18 @@ export class ServerMetrics {
         this.reset();
         for (const t of openTables()) {
           for (const [b, log] of t.logs.entries()) this.labels(t.qualifiedName, String(b)).set(Number(log.highWatermark));
+        }
+      },
+    });
+    new Gauge({
+      name: 'lakestream_index_memtable_bytes',
+      help: 'Memory of a primary-key bucket\'s memtables not yet in LMDB (writers wait above twice --index-memtable-size)',
+      labelNames: ['table', 'bucket'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const t of openTables()) {
+          for (const [b, kv] of (t.kv ?? []).entries()) this.labels(t.qualifiedName, String(b)).set(kv.memtableBytes);
         }
       },
     });
@@ -157,6 +173,12 @@ export class ServerMetrics {
     gauged('lakestream_index_row_cache_entries', 'Keys the row cache answers for (rows and known-absent keys)', (c) => c.entries);
     gauged('lakestream_index_row_cache_bytes', 'Memory the row cache holds (--index-row-cache-size caps it)', (c) => c.allocatedBytes);
   }
+
+  /** For `IndexWriter`'s `onWrite`. */
+  readonly observeIndexWrite = (seconds: number, keys: number): void => {
+    this.indexWrites.observe(seconds);
+    this.indexKeys.inc(keys);
+  };
 
   /** For `BucketLog`'s `onSync`. */
   readonly observeFsync = (seconds: number): void => {

@@ -101,6 +101,18 @@ describe('metrics: GET /metrics in the Prometheus text format', () => {
     expect(series.get('lakestream_index_row_cache_bytes')).toBeGreaterThanOrEqual(0);
   });
 
+  it('reports the index writer thread and the memtables', async () => {
+    // Reading a bucket's rows flushes its memtable into LMDB first.
+    expect((await call(server.url, 'GET', `${T}/users/buckets/0/rows`)).status).toBe(200);
+    const { series } = await scrape();
+    expect(series.get('lakestream_index_flush_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(series.get('lakestream_index_flush_duration_seconds_sum')).toBeGreaterThan(0);
+    // ids 1 and 2, and the deletion of 3.
+    expect(series.get('lakestream_index_flushed_keys_total')).toBeGreaterThanOrEqual(3);
+    expect(series.get('lakestream_index_memtable_bytes{table="obs.users",bucket="0"}')).toBeGreaterThanOrEqual(0);
+    expect(series.has('lakestream_index_memtable_bytes{table="obs.events",bucket="0"}')).toBe(false);
+  });
+
   it('measures fsync latency with a histogram', async () => {
     const { series } = await scrape();
     const count = series.get('lakestream_log_fsync_duration_seconds_count')!;
