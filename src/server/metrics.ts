@@ -99,30 +99,15 @@ export class ServerMetrics {
     this.lookupKeys = new Children((l) => lookupKeys.labels(...l));
     this.lookupLatency = new Children((l) => lookupLatency.labels(...l));
 
-    new Gauge({
-      name: 'lakestream_high_watermark',
-      help: 'High watermark (first offset not yet visible) per table and bucket',
-      labelNames: ['table', 'bucket'] as const,
-      registers,
+    const perBucket = (name: string, help: string, values: (t: TableRuntime) => readonly number[]) => new Gauge({
+      name, help, labelNames: ['table', 'bucket'] as const, registers,
       collect() {
         this.reset();
-        for (const t of openTables()) {
-          for (const [b, log] of t.logs.entries()) this.labels(t.qualifiedName, String(b)).set(Number(log.highWatermark));
-        }
+        for (const t of openTables()) values(t).forEach((v, b) => this.labels(t.qualifiedName, String(b)).set(v));
       },
     });
-    new Gauge({
-      name: 'lakestream_index_memtable_bytes',
-      help: 'Memory of a primary-key bucket\'s memtables not yet in LMDB (writers wait above twice --index-memtable-size)',
-      labelNames: ['table', 'bucket'] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const t of openTables()) {
-          for (const [b, kv] of (t.kv ?? []).entries()) this.labels(t.qualifiedName, String(b)).set(kv.memtableBytes);
-        }
-      },
-    });
+    perBucket('lakestream_high_watermark', 'High watermark (first offset not yet visible) per table and bucket', (t) => t.logs.map((log) => Number(log.highWatermark)));
+    perBucket('lakestream_index_memtable_bytes', 'Memory of a primary-key bucket\'s memtables not yet in LMDB (writers wait above twice --index-memtable-size)', (t) => (t.kv ?? []).map((kv) => kv.memtableBytes));
     this.rowCacheMetrics(rowCache, registers);
     const pending = new Gauge({ name: 'lakestream_tiering_pending_records', help: 'Records of lake-enabled tables not yet in a lake snapshot', labelNames: ['table'] as const, registers });
     new Gauge({
