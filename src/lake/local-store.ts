@@ -1,8 +1,8 @@
 /**
- * A lake in a local folder. Every write is durable and atomic: the body goes to a temporary file
- * under `<root>/.tmp/`, is fsynced, then renamed (or, for create-only puts, hard-linked, which fails
- * with EEXIST when the key exists: a real create-exclusive) into place, and the directory is
- * fsynced so the new name survives a crash.
+ * A lake in a local folder. Every write is durable and atomic (`replaceFileDurably`): the body goes
+ * to a temporary file under `<root>/.tmp/`, is fsynced, then renamed (or, for create-only puts,
+ * hard-linked, which fails with EEXIST when the key exists: a real create-exclusive) into place, and
+ * the directory is fsynced so the new name survives a crash; new key folders are created durably too.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -10,6 +10,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fail } from '../common/errors.js';
+import { mkdirDurably, nodeIo, replaceFileDurably, type StorageIo } from '../common/storage-io.js';
 import type { ListedObject, ObjectStore, PutOptions } from './object-store.js';
 import { checkKey, checkPrefix } from './object-store.js';
 
@@ -27,19 +28,10 @@ function storageError(op: string, target: string, e: unknown): never {
   fail('STORAGE_ERROR', `local lake: ${op} ${target} failed: ${(e as Error).message}${hint}`);
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 export class LocalObjectStore implements ObjectStore {
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(root: string, private readonly io: StorageIo = nodeIo) {
     if (!path.isAbsolute(root)) fail('INVALID_PARAMETER', `local lake root must be an absolute path, got '${root}'`);
     this.root = path.normalize(root);
   }
@@ -53,35 +45,16 @@ export class LocalObjectStore implements ObjectStore {
     const tmpDir = path.join(this.root, LOCAL_TMP_DIR);
     const tmp = path.join(tmpDir, `${randomUUID()}.tmp`);
     try {
-      await fsp.mkdir(tmpDir, { recursive: true });
-      await fsp.mkdir(path.dirname(final), { recursive: true });
-      const handle = await fsp.open(tmp, 'wx');
-      try {
-        let at = 0;
-        while (at < body.length) {
-          const { bytesWritten } = await handle.write(body, at, body.length - at);
-          at += bytesWritten;
-        }
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      let created = true;
-      if (opts.ifNoneMatch) {
-        try {
-          await fsp.link(tmp, final);
-        } catch (e) {
-          if (errno(e) !== 'EEXIST') throw e;
-          created = false;
-        }
-        await fsp.unlink(tmp);
-      } else {
-        await fsp.rename(tmp, final);
-      }
-      if (created) await fsyncDir(path.dirname(final));
+      this.io.mkdir(tmpDir);
+      await mkdirDurably(this.io, path.dirname(final));
+      const created = await replaceFileDurably(this.io, final, body, { tmp, exclusive: opts.ifNoneMatch === true });
       return { created };
     } catch (e) {
-      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      try {
+        this.io.unlink(tmp);
+      } catch {
+        /* a leftover under .tmp/ is never listed */
+      }
       return storageError('put', final, e);
     }
   }
@@ -180,13 +153,13 @@ export class LocalObjectStore implements ObjectStore {
     for (const key of keys) {
       const file = this.file(key);
       try {
-        await fsp.unlink(file);
+        this.io.unlink(file);
         dirs.add(path.dirname(file));
       } catch (e) {
-        if (errno(e) !== 'ENOENT') storageError('delete', file, e);
+        storageError('delete', file, e);
       }
     }
-    for (const dir of dirs) await fsyncDir(dir).catch(() => undefined);
+    for (const dir of dirs) await this.io.fsyncDirectory(dir).catch(() => undefined);
   }
 
   uri(key: string): string {

@@ -15,7 +15,7 @@ import { fail, LakestreamError } from '../common/errors.js';
 import { failpoint } from '../common/failpoints.js';
 import { decodeBatchBody, decodeBatchHeader, encodeBatch, type BatchHeader } from './batch-format.js';
 import { ColumnReadPlan, readProjectedBatches, readWholeBatches, type ColumnBatch } from './column-read.js';
-import { nodeIo, type StorageIo } from './io.js';
+import { mkdirDurably, nodeIo, type StorageIo, writeFileUnsynced } from '../common/storage-io.js';
 import { LOG_SUFFIX, parseOffsetFileName, Segment, SEGMENT_RELATIVE_OFFSET_MAX, type BatchVisitor } from './segment.js';
 import { NO_TIMESTAMP } from './time-index.js';
 import { loadWriterSnapshot, type SequenceCheck, WriterState, writeWriterSnapshot } from './writer-state.js';
@@ -27,7 +27,7 @@ export interface BucketLogOptions {
   compression: 'none' | 'lz4' | 'zstd';
   ttlMs: number;
   now?: () => number;
-  /** Storage calls on the hot path; tests pass a counting or fault-injecting one. */
+  /** Every change to the bucket's files goes through it; tests pass a counting, fault-injecting or power-losing one. */
   io?: StorageIo;
   /** Called after each successful group commit with its duration in seconds (for metrics). */
   onSync?: (seconds: number) => void;
@@ -144,13 +144,14 @@ export class BucketLog {
     validateOptions(opts);
     const io = opts.io ?? nodeIo;
     try {
-      fs.mkdirSync(opts.dir, { recursive: true });
+      // Durably: an fsync of the bucket directory alone does not keep its own entry in its parent.
+      await mkdirDurably(io, opts.dir);
       const marker = path.join(opts.dir, CLEAN_SHUTDOWN_FILE);
       const wasClean = fs.existsSync(marker);
-      fs.rmSync(marker, { force: true });
-      removeStrayFiles(opts.dir);
+      io.unlink(marker);
+      removeStrayFiles(io, opts.dir);
       const { segments, tailHeaders } = recoverSegments(opts, io);
-      const writers = restoreWriters(opts.dir, segments, tailHeaders);
+      const writers = restoreWriters(io, opts.dir, segments, tailHeaders);
       return new BucketLog(opts, segments, writers, wasClean);
     } catch (err) {
       throw storageError(`cannot open bucket log ${opts.dir}`, err);
@@ -274,7 +275,7 @@ export class BucketLog {
     // Both are rebuildable, so a failure to persist them must not fail the append.
     try {
       seg.persistIndexes();
-      writeWriterSnapshot(this.opts.dir, this.nextOffset, this.writers);
+      writeWriterSnapshot(this.io, this.opts.dir, this.nextOffset, this.writers);
     } catch {
       /* rebuilt by scan at the next open */
     }
@@ -543,8 +544,8 @@ export class BucketLog {
     try {
       await this.flush();
       this.active.persistIndexes();
-      writeWriterSnapshot(this.opts.dir, this.nextOffset, this.writers);
-      fs.writeFileSync(path.join(this.opts.dir, CLEAN_SHUTDOWN_FILE), `${this.nextOffset}\n`);
+      writeWriterSnapshot(this.io, this.opts.dir, this.nextOffset, this.writers);
+      writeFileUnsynced(this.io, path.join(this.opts.dir, CLEAN_SHUTDOWN_FILE), Buffer.from(`${this.nextOffset}\n`));
       clean = true;
     } finally {
       this.closed = true;
@@ -570,8 +571,8 @@ function validateInput(input: AppendInput): void {
 }
 
 /** Leftovers of an interrupted write-then-rename. */
-function removeStrayFiles(dir: string): void {
-  for (const name of fs.readdirSync(dir)) if (name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+function removeStrayFiles(io: StorageIo, dir: string): void {
+  for (const name of fs.readdirSync(dir)) if (name.endsWith('.tmp')) io.unlink(path.join(dir, name));
 }
 
 function listSegmentBases(dir: string): bigint[] {
@@ -621,9 +622,9 @@ function recoverSegments(opts: BucketLogOptions, io: StorageIo): { segments: Seg
 }
 
 /** Newest snapshot at or below the log end, then the idempotent batches after it, in order. */
-function restoreWriters(dir: string, segments: Segment[], tailHeaders: BatchHeader[]): WriterState {
+function restoreWriters(io: StorageIo, dir: string, segments: Segment[], tailHeaders: BatchHeader[]): WriterState {
   const end = segments[segments.length - 1]!.nextOffset;
-  const snapshot = loadWriterSnapshot(dir, end);
+  const snapshot = loadWriterSnapshot(io, dir, end);
   const writers = snapshot?.state ?? new WriterState();
   const from = snapshot?.offset ?? 0n;
   const record = (h: BatchHeader): void => {

@@ -1,6 +1,6 @@
 /**
  * What the two sparse indexes share: the file footer that lets a loader tell a current index from a
- * stale, short or garbage one, and atomic replacement. Index files are never fsynced: they can always
+ * stale, short or garbage one (they are replaced with `replaceFileUnsynced`). Index files are never fsynced: they can always
  * be rebuilt from the log, and the footer's `logBytes` makes an index written before a crash that lost
  * log bytes look stale rather than wrong.
  *
@@ -76,13 +76,6 @@ export function readSmallFile(path: string, bytesMax = INDEX_FILE_BYTES_MAX): Ui
   } catch {
     return undefined;
   }
-}
-
-/** Write-then-rename, so a reader sees the old file or the new one, never half of one. */
-export function replaceFile(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, path);
 }
 
 /** Doubles a typed array's capacity when full. */

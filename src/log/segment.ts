@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LakestreamError } from '../common/errors.js';
 import { checkBatch, decodeBatchHeader, HEADER_BYTES, LOG_OVERHEAD_BYTES, MAGIC, MAGIC_OFFSET, BATCH_BYTES_MAX, type BatchHeader } from './batch-format.js';
-import { readSmallFile, replaceFile } from './index-file.js';
-import type { StorageIo } from './io.js';
+import { readSmallFile } from './index-file.js';
+import { replaceFileUnsynced, type StorageIo, writeAll } from '../common/storage-io.js';
 import { OffsetIndex } from './offset-index.js';
 import { NO_TIMESTAMP, TimeIndex } from './time-index.js';
 
@@ -71,10 +71,10 @@ export class Segment {
   /** A new, empty segment; stale index files of an earlier segment at the same base are removed. */
   static create(dir: string, baseOffset: bigint, indexIntervalBytes: number, io: StorageIo): Segment {
     const seg = new Segment(dir, baseOffset, indexIntervalBytes, io);
-    seg.fd = fs.openSync(seg.logPath, 'a+');
-    fs.ftruncateSync(seg.fd, 0);
-    fs.rmSync(seg.indexPath, { force: true });
-    fs.rmSync(seg.timeIndexPath, { force: true });
+    seg.fd = io.openAppend(seg.logPath);
+    io.truncate(seg.fd, 0);
+    io.unlink(seg.indexPath);
+    io.unlink(seg.timeIndexPath);
     return seg;
   }
 
@@ -213,11 +213,7 @@ export class Segment {
     const position = this.size;
     const fd = this.openFd();
     try {
-      for (let done = 0; done < bytes.length; ) {
-        const n = this.io.write(fd, bytes, done, bytes.length - done);
-        if (n <= 0) throw new Error(`write returned ${n}`);
-        done += n;
-      }
+      writeAll(this.io, fd, bytes);
     } catch (err) {
       try {
         this.truncate(position);
@@ -231,7 +227,7 @@ export class Segment {
   }
 
   private truncate(bytes: number): void {
-    fs.ftruncateSync(this.openFd(), bytes);
+    this.io.truncate(this.openFd(), bytes);
     this.size = bytes;
   }
 
@@ -296,8 +292,8 @@ export class Segment {
   /** Persists both indexes (write + rename); a failure only means a rebuild at the next open. */
   persistIndexes(): void {
     const endRel = Number(this.nextOffset - this.baseOffset);
-    replaceFile(this.indexPath, this.offsetIndex.encode(this.size, endRel));
-    replaceFile(this.timeIndexPath, this.timeIndex.encode(this.size, this.maxTimestamp));
+    replaceFileUnsynced(this.io, this.indexPath, this.offsetIndex.encode(this.size, endRel));
+    replaceFileUnsynced(this.io, this.timeIndexPath, this.timeIndex.encode(this.size, this.maxTimestamp));
   }
 
   /** Pins the fd for an async read; the segment may be deleted meanwhile but its fd stays open. */
@@ -320,20 +316,20 @@ export class Segment {
 
   /** Removes the files (POSIX keeps them readable through open fds) and retires the segment. */
   deleteFiles(): void {
-    for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) fs.rmSync(p, { force: true });
+    for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) this.io.unlink(p);
     this.retire();
   }
 
   private openFd(): number {
     if (this.fd === null) {
       if (this.retired) throw new LakestreamError('STORAGE_ERROR', `${this.logPath} is closed`);
-      this.fd = fs.openSync(this.logPath, 'a+');
+      this.fd = this.io.openAppend(this.logPath);
     }
     return this.fd;
   }
 
   private closeFd(): void {
-    if (this.fd !== null) fs.closeSync(this.fd);
+    if (this.fd !== null) this.io.close(this.fd);
     this.fd = null;
   }
 }

@@ -14,8 +14,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { replaceFileUnsynced, type StorageIo } from '../common/storage-io.js';
 import { crc32c } from './crc32c.js';
-import { readSmallFile, replaceFile } from './index-file.js';
+import { readSmallFile } from './index-file.js';
 import { offsetFileName, parseOffsetFileName } from './segment.js';
 
 export const WRITER_WINDOW = 32;
@@ -137,20 +138,20 @@ function snapshotPath(dir: string, offset: bigint): string {
 }
 
 /** Writes the snapshot for `offset` and prunes older ones. Not fsynced: losing it means a longer scan. */
-export function writeWriterSnapshot(dir: string, offset: bigint, state: WriterState): void {
-  replaceFile(snapshotPath(dir, offset), state.encode(offset));
+export function writeWriterSnapshot(io: StorageIo, dir: string, offset: bigint, state: WriterState): void {
+  replaceFileUnsynced(io, snapshotPath(dir, offset), state.encode(offset));
   const offsets = snapshotOffsets(dir);
-  for (const old of offsets.slice(0, Math.max(0, offsets.length - SNAPSHOTS_KEPT))) fs.rmSync(snapshotPath(dir, old), { force: true });
+  for (const old of offsets.slice(0, Math.max(0, offsets.length - SNAPSHOTS_KEPT))) io.unlink(snapshotPath(dir, old));
 }
 
 /**
  * The newest valid snapshot at or below `endOffset` (the recovered end of the log). Snapshots above it
  * describe batches a crash took away, so they are deleted.
  */
-export function loadWriterSnapshot(dir: string, endOffset: bigint): { state: WriterState; offset: bigint } | undefined {
+export function loadWriterSnapshot(io: StorageIo, dir: string, endOffset: bigint): { state: WriterState; offset: bigint } | undefined {
   for (const offset of snapshotOffsets(dir).reverse()) {
     if (offset > endOffset) {
-      fs.rmSync(snapshotPath(dir, offset), { force: true });
+      io.unlink(snapshotPath(dir, offset));
       continue;
     }
     const bytes = readSmallFile(snapshotPath(dir, offset));

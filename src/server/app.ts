@@ -121,7 +121,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   if (tls?.expired) app.log.warn({ validTo: tls.validTo }, 'the TLS certificate has expired; clients will refuse it');
   else if (tls) app.log.info({ validTo: tls.validTo }, 'serving HTTPS');
   const auth = config.authFile ? AuthFile.load(config.authFile, app.log) : undefined;
-  const catalog = Catalog.open(config.dataDir);
+  const catalog = await Catalog.open(config.dataDir);
   const lake = await openLake(config, app.log);
   const rowCache = new RowCache(config.indexRowCacheBytes);
   const metrics = new ServerMetrics(lake.tiering, rowCache);

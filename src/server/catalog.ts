@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fail } from '../common/errors.js';
 import type { TableDefinition } from '../common/schema.js';
 import { tableKind, validateEntityName } from '../common/schema.js';
-import { writeFileDurably } from './durable-file.js';
+import { mkdirDurably, nodeIo, replaceFileDurably, type StorageIo } from '../common/storage-io.js';
 
 export interface TableEntry {
   readonly database: string;
@@ -27,21 +27,22 @@ interface CatalogFile {
 export class Catalog {
   private state: CatalogFile;
 
-  private constructor(private readonly file: string, state: CatalogFile) {
+  private constructor(private readonly file: string, private readonly io: StorageIo, state: CatalogFile) {
     this.state = state;
   }
 
-  static open(dataDir: string): Catalog {
-    fs.mkdirSync(dataDir, { recursive: true });
+  static async open(dataDir: string, io: StorageIo = nodeIo): Promise<Catalog> {
+    await mkdirDurably(io, dataDir);
     const file = path.join(dataDir, 'catalog.json');
-    if (!fs.existsSync(file)) return new Catalog(file, { version: 1, nextTableId: 1, databases: {} });
+    if (!fs.existsSync(file)) return new Catalog(file, io, { version: 1, nextTableId: 1, databases: {} });
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as CatalogFile;
     if (state.version !== 1 || typeof state.databases !== 'object') throw new Error(`${file} is not a lakestream catalog (version ${String(state.version)})`);
-    return new Catalog(file, state);
+    return new Catalog(file, io, state);
   }
 
-  private commit(next: CatalogFile): void {
-    writeFileDurably(this.file, JSON.stringify(next, null, 1));
+  /** Durable before it is visible: a DDL is answered only after the new catalog survives a power loss. */
+  private async commit(next: CatalogFile): Promise<void> {
+    await replaceFileDurably(this.io, this.file, JSON.stringify(next, null, 1), { tmp: `${this.file}.tmp-${process.pid}` });
     this.state = next;
   }
 
@@ -62,7 +63,7 @@ export class Catalog {
   }
 
   /** Returns false when it already existed and ifNotExists allowed that. */
-  createDatabase(db: string, ifNotExists: boolean): boolean {
+  async createDatabase(db: string, ifNotExists: boolean): Promise<boolean> {
     validateEntityName('database', db);
     if (this.hasDatabase(db)) {
       if (ifNotExists) return false;
@@ -70,12 +71,12 @@ export class Catalog {
     }
     const next = this.copy();
     next.databases[db] = { createdAt: Date.now(), tables: {} };
-    this.commit(next);
+    await this.commit(next);
     return true;
   }
 
   /** Drops the database; returns the ids of the tables dropped with it. */
-  dropDatabase(db: string, cascade: boolean): number[] {
+  async dropDatabase(db: string, cascade: boolean): Promise<number[]> {
     this.requireDatabase(db);
     const tables = Object.values(this.state.databases[db]!.tables);
     if (tables.length > 0 && !cascade) {
@@ -83,7 +84,7 @@ export class Catalog {
     }
     const next = this.copy();
     delete next.databases[db];
-    this.commit(next);
+    await this.commit(next);
     return tables.map((t) => t.tableId);
   }
 
@@ -106,7 +107,7 @@ export class Catalog {
   }
 
   /** Returns the existing entry unchanged (created=false) when ifNotExists allows it. */
-  createTable(db: string, name: string, definition: TableDefinition, ifNotExists: boolean): { entry: TableEntry; created: boolean } {
+  async createTable(db: string, name: string, definition: TableDefinition, ifNotExists: boolean): Promise<{ entry: TableEntry; created: boolean }> {
     validateEntityName('table', name);
     this.requireDatabase(db);
     if (Object.prototype.hasOwnProperty.call(this.state.databases[db]!.tables, name)) {
@@ -117,15 +118,15 @@ export class Catalog {
     const entry = { tableId: next.nextTableId, createdAt: Date.now(), definition };
     next.nextTableId += 1;
     next.databases[db]!.tables[name] = entry;
-    this.commit(next);
+    await this.commit(next);
     return { entry: { database: db, name, ...entry }, created: true };
   }
 
-  dropTable(db: string, name: string): number {
+  async dropTable(db: string, name: string): Promise<number> {
     const entry = this.getTable(db, name);
     const next = this.copy();
     delete next.databases[db]!.tables[name];
-    this.commit(next);
+    await this.commit(next);
     return entry.tableId;
   }
 }

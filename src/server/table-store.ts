@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fail } from '../common/errors.js';
 import { property } from '../common/properties.js';
 import { keyEncodingOrder, tableKind } from '../common/schema.js';
+import { mkdirDurably, nodeIo, type StorageIo } from '../common/storage-io.js';
 import { KvBucket, type KvIndexOptions } from '../kv/kv-bucket.js';
 import { IndexEnv, type IndexWriter } from '../kv/index-writer.js';
 import { createMergeEngine } from '../kv/merge-engine.js';
@@ -88,9 +89,13 @@ export class TableStore {
     private readonly catalog: Catalog,
     private readonly tiering: TieringService,
     private readonly indexOptions: KvIndexOptions & { readonly indexWriter: IndexWriter },
-    /** Passed to every bucket log, e.g. the metrics' fsync observer. */
-    private readonly logHooks: Pick<BucketLogOptions, 'onSync'> = {},
+    /** Passed to every bucket log, e.g. the metrics' fsync observer; `io` also takes the table folders' changes. */
+    private readonly logHooks: Pick<BucketLogOptions, 'onSync' | 'io'> = {},
   ) {}
+
+  private get io(): StorageIo {
+    return this.logHooks.io ?? nodeIo;
+  }
 
   private tableDir(tableId: number): string {
     return path.join(this.dataDir, 'tables', String(tableId));
@@ -99,10 +104,10 @@ export class TableStore {
   /** Opens every table of the catalog (recovering each bucket) and removes folders of dropped tables. */
   async openAll(): Promise<void> {
     const root = path.join(this.dataDir, 'tables');
-    fs.mkdirSync(root, { recursive: true });
+    await mkdirDurably(this.io, root);
     const live = new Set(this.catalog.allTables().map((t) => String(t.tableId)));
     for (const name of fs.readdirSync(root)) {
-      if (!live.has(name)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+      if (!live.has(name)) this.io.removeTree(path.join(root, name));
     }
     for (const entry of this.catalog.allTables()) await this.open(entry);
   }
@@ -116,7 +121,7 @@ export class TableStore {
       logs.push(await BucketLog.open({ ...logOptionsFor(entry, path.join(dir, `bucket-${b}`)), ...this.logHooks }));
     }
     const runtime = tableKind(entry.definition) === 'primary-key'
-      ? await openPrimaryKey(entry, dir, logs, this.indexOptions)
+      ? await openPrimaryKey(entry, dir, logs, this.indexOptions, this.io)
       : new TableRuntime(entry, dir, logs);
     this.tables.set(entry.tableId, runtime);
     this.tiering.register(runtime);
@@ -139,7 +144,7 @@ export class TableStore {
     this.tables.delete(tableId);
     await this.tiering.unregister(tableId);
     if (runtime) await runtime.close();
-    fs.rmSync(this.tableDir(tableId), { recursive: true, force: true });
+    this.io.removeTree(this.tableDir(tableId));
   }
 
   /** Deletes closed segments past table.log.ttl; with the lake on, only those already tiered. */
@@ -161,8 +166,13 @@ export class TableStore {
   }
 }
 
-async function openPrimaryKey(entry: TableEntry, dir: string, logs: BucketLog[], options: KvIndexOptions & { readonly indexWriter: IndexWriter }): Promise<TableRuntime> {
+async function openPrimaryKey(
+  entry: TableEntry, dir: string, logs: BucketLog[], options: KvIndexOptions & { readonly indexWriter: IndexWriter }, io: StorageIo,
+): Promise<TableRuntime> {
   const def = entry.definition;
+  // LMDB makes its own files durable, not the folder's entry: without it a power loss could take the
+  // whole index, and a replay from offset 0 cannot rebuild it once retention moved the log start.
+  await mkdirDurably(io, path.join(dir, 'kv'));
   const env = IndexEnv.open(path.join(dir, 'kv'), def.buckets + 2, options.indexWriter);
   const shape = {
     columns: def.columns,

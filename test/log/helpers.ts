@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { BucketLog, type BucketLogOptions } from '../../src/log/bucket-log.js';
-import { nodeIo, type StorageIo } from '../../src/log/io.js';
+import { nodeIo, type StorageIo } from '../../src/common/storage-io.js';
 
 export function tempDir(prefix = 'lakestream-log-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -51,6 +51,16 @@ export class TestingIo implements StorageIo {
   fsyncDirectory(dir: string): Promise<void> {
     return nodeIo.fsyncDirectory(dir);
   }
+
+  openAppend = nodeIo.openAppend;
+  create = nodeIo.create;
+  truncate = nodeIo.truncate;
+  close = nodeIo.close;
+  mkdir = nodeIo.mkdir;
+  rename = nodeIo.rename;
+  link = nodeIo.link;
+  unlink = nodeIo.unlink;
+  removeTree = nodeIo.removeTree;
 }
 
 export function logOptions(dir: string, overrides: Partial<BucketLogOptions> = {}): BucketLogOptions {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadWriterSnapshot, WriterState, writeWriterSnapshot } from '../../src/log/writer-state.js';
+import { nodeIo } from '../../src/common/storage-io.js';
 import { tempDir } from './helpers.js';
 
 describe('writer state', () => {
@@ -42,25 +43,25 @@ describe('writer state', () => {
     const ws = new WriterState();
     ws.record(1n, 3, 0n, 4n);
     ws.record(9007199254740993n, 2147483647, 5n, 5n);
-    writeWriterSnapshot(dir, 6n, ws);
-    const loaded = loadWriterSnapshot(dir, 6n)!;
+    writeWriterSnapshot(nodeIo, dir, 6n, ws);
+    const loaded = loadWriterSnapshot(nodeIo, dir, 6n)!;
     expect(loaded.offset).toBe(6n);
     expect(loaded.state.check(9007199254740993n, 2147483647)).toEqual({ kind: 'duplicate', baseOffset: 5n, lastOffset: 5n });
 
     ws.record(1n, 4, 6n, 6n);
-    writeWriterSnapshot(dir, 7n, ws);
+    writeWriterSnapshot(nodeIo, dir, 7n, ws);
     const newest = path.join(dir, '00000000000000000007.writers');
     const bytes = fs.readFileSync(newest);
     bytes[bytes.length - 10]! ^= 1;
     fs.writeFileSync(newest, bytes);
-    expect(loadWriterSnapshot(dir, 100n)!.offset).toBe(6n); // falls back past the damaged one
-    expect(loadWriterSnapshot(dir, 5n)).toBeUndefined(); // both describe offsets a crash lost
+    expect(loadWriterSnapshot(nodeIo, dir, 100n)!.offset).toBe(6n); // falls back past the damaged one
+    expect(loadWriterSnapshot(nodeIo, dir, 5n)).toBeUndefined(); // both describe offsets a crash lost
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.writers'))).toEqual([]);
   });
 
   test('writer state: keeps only the newest snapshots', () => {
     const dir = tempDir();
-    for (let i = 1; i <= 5; i++) writeWriterSnapshot(dir, BigInt(i), new WriterState());
+    for (let i = 1; i <= 5; i++) writeWriterSnapshot(nodeIo, dir, BigInt(i), new WriterState());
     expect(fs.readdirSync(dir).sort()).toEqual(['00000000000000000004.writers', '00000000000000000005.writers']);
   });
 });

@@ -13,7 +13,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/v1/databases', async (req) => ({ databases: visibleDatabases(req, ctx.catalog.listDatabases()) }));
 
   app.put<{ Params: DbParams; Querystring: Query }>('/v1/databases/:db', async (req, reply) => {
-    const created = await ctx.ddl(async () => ctx.catalog.createDatabase(req.params.db, boolParam(req.query.ifNotExists, 'ifNotExists')));
+    const created = await ctx.ddl(() => ctx.catalog.createDatabase(req.params.db, boolParam(req.query.ifNotExists, 'ifNotExists')));
     return reply.status(created ? 201 : 200).send({ name: req.params.db, created });
   });
 
@@ -24,7 +24,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.delete<{ Params: DbParams; Querystring: Query }>('/v1/databases/:db', async (req) => {
     const dropped = await ctx.ddl(async () => {
-      const ids = ctx.catalog.dropDatabase(req.params.db, boolParam(req.query.cascade, 'cascade'));
+      const ids = await ctx.catalog.dropDatabase(req.params.db, boolParam(req.query.cascade, 'cascade'));
       for (const id of ids) await ctx.tables.drop(id);
       return ids.length;
     });
@@ -37,7 +37,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const definition = parseTableDefinition(req.body);
     const ifNotExists = boolParam(req.query.ifNotExists, 'ifNotExists');
     const { entry, created } = await ctx.ddl(async () => {
-      const result = ctx.catalog.createTable(req.params.db, req.params.table, definition, ifNotExists);
+      const result = await ctx.catalog.createTable(req.params.db, req.params.table, definition, ifNotExists);
       if (result.created) await ctx.tables.open(result.entry);
       return result;
     });
@@ -48,7 +48,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.delete<{ Params: TableParams }>('/v1/databases/:db/tables/:table', async (req) => {
     await ctx.ddl(async () => {
-      const id = ctx.catalog.dropTable(req.params.db, req.params.table);
+      const id = await ctx.catalog.dropTable(req.params.db, req.params.table);
       await ctx.tables.drop(id);
     });
     return { database: req.params.db, name: req.params.table, dropped: true };
