@@ -51,7 +51,7 @@ export interface PowerLossFigures {
 
 /** The disk as the power went: its entries, each directory's synced entries, each file's surviving content. */
 interface Before {
-  readonly live: Map<string, Entry>;
+  readonly live: Tree;
   readonly syncedDirs: Map<number, Map<string, Entry>>;
   readonly survivors: Map<number, Buffer>;
 }
@@ -70,7 +70,7 @@ export class TestingDisk {
   /** Each directory's entries as of its last fsync, by directory id. */
   private readonly syncedDirs = new Map<number, Map<string, Entry>>();
   /** The disk's entries as they are now, by absolute path. */
-  private live = new Map<string, Entry>();
+  private live = new Tree();
   /** File ids of the fds the current session opened inside root. */
   private readonly fds = new Map<number, number>();
   private current: StorageIo;
@@ -112,7 +112,7 @@ export class TestingDisk {
     const before = { live: this.live, syncedDirs: new Map(this.syncedDirs), survivors };
     this.files.clear();
     this.syncedDirs.clear();
-    this.live = new Map();
+    this.live = new Tree();
     this.rootId = this.restoreDir(this.root, this.rootId, before);
   }
 
@@ -144,7 +144,7 @@ export class TestingDisk {
   /** The entries a directory keeps: the synced ones, or in 'torn' mode perhaps the current ones. */
   private survivingEntries(dir: string, id: number, before: Before): Map<string, Entry> {
     const synced = before.syncedDirs.get(id) ?? new Map<string, Entry>();
-    const now = childrenOf(before.live, dir);
+    const now = before.live.children(dir);
     if (sameEntries(synced, now)) return synced;
     if (this.mode === 'torn' && this.random() < 0.5) return now;
     this.figures.directoriesReverted++;
@@ -154,7 +154,7 @@ export class TestingDisk {
   /** Rewrites `dir` to its surviving entries and contents, adopting them as synced; returns its new id. */
   private restoreDir(dir: string, id: number, before: Before): number {
     const keep = this.survivingEntries(dir, id, before);
-    for (const [name, entry] of childrenOf(before.live, dir)) {
+    for (const [name, entry] of before.live.children(dir)) {
       if (keep.get(name)?.kind !== entry.kind) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     }
     const entries = new Map<string, Entry>();
@@ -226,8 +226,7 @@ export class TestingDisk {
   private moved(from: string, to: string, keepSource: boolean): void {
     const src = path.resolve(from);
     const dst = path.resolve(to);
-    for (const [p, entry] of [...this.live]) {
-      if (p !== src && !p.startsWith(src + path.sep)) continue;
+    for (const [p, entry] of this.live.subtree(src)) {
       if (!keepSource) this.live.delete(p);
       this.live.set(dst + p.slice(src.length), entry);
     }
@@ -235,7 +234,7 @@ export class TestingDisk {
 
   private removed(target: string): void {
     const p = path.resolve(target);
-    for (const key of [...this.live.keys()]) if (key === p || key.startsWith(p + path.sep)) this.live.delete(key);
+    for (const [key] of this.live.subtree(p)) this.live.delete(key);
   }
 
   private session(): StorageIo {
@@ -327,7 +326,7 @@ export class TestingDisk {
         check();
         const p = path.resolve(dir);
         const self = disk.live.get(p);
-        const entries = childrenOf(disk.live, p);
+        const entries = disk.live.children(p);
         await later();
         disk.figures.directoryFsyncs++;
         if (self?.kind === 'dir' && !disk.forgets('directory', p)) disk.syncedDirs.set(self.id, entries);
@@ -355,11 +354,42 @@ function resize(content: Buffer, length: number): Buffer {
   return out;
 }
 
-/** The direct children of `dir` among `live`, by name. */
-function childrenOf(live: Map<string, Entry>, dir: string): Map<string, Entry> {
-  const out = new Map<string, Entry>();
-  for (const [p, entry] of live) if (path.dirname(p) === dir && p !== dir) out.set(path.basename(p), entry);
-  return out;
+/** The disk's entries by absolute path, with each directory's children at hand. */
+class Tree {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byDir = new Map<string, Map<string, Entry>>();
+
+  get(p: string): Entry | undefined {
+    return this.entries.get(p);
+  }
+
+  set(p: string, entry: Entry): void {
+    this.entries.set(p, entry);
+    const dir = path.dirname(p);
+    if (dir === p) return;
+    let names = this.byDir.get(dir);
+    if (!names) this.byDir.set(dir, (names = new Map()));
+    names.set(path.basename(p), entry);
+  }
+
+  delete(p: string): void {
+    this.entries.delete(p);
+    this.byDir.get(path.dirname(p))?.delete(path.basename(p));
+  }
+
+  /** A copy of the direct children of `dir`, by name. */
+  children(dir: string): Map<string, Entry> {
+    return new Map(this.byDir.get(dir));
+  }
+
+  /** `p` and everything under it, parents first. */
+  subtree(p: string): [string, Entry][] {
+    const entry = this.entries.get(p);
+    if (!entry) return [];
+    const out: [string, Entry][] = [[p, entry]];
+    for (const name of this.children(p).keys()) out.push(...this.subtree(path.join(p, name)));
+    return out;
+  }
 }
 
 function sameEntries(a: Map<string, Entry>, b: Map<string, Entry>): boolean {

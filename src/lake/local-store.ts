@@ -10,7 +10,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fail } from '../common/errors.js';
-import { mkdirDurably, nodeIo, replaceFileDurably, type StorageIo } from '../common/storage-io.js';
+import { mkdirDurably, nodeIo, replaceFileDurably, type StorageIo, writeFileUnsynced } from '../common/storage-io.js';
 import type { ListedObject, ObjectStore, PutOptions } from './object-store.js';
 import { checkKey, checkPrefix } from './object-store.js';
 
@@ -168,14 +168,14 @@ export class LocalObjectStore implements ObjectStore {
 
   async check(): Promise<void> {
     try {
-      await fsp.mkdir(path.join(this.root, LOCAL_TMP_DIR), { recursive: true });
+      this.io.mkdir(path.join(this.root, LOCAL_TMP_DIR));
     } catch (e) {
       storageError('create the lake folder', this.root, e);
     }
     const probe = path.join(this.root, LOCAL_TMP_DIR, `check-${randomUUID()}`);
     try {
-      await fsp.writeFile(probe, 'ok');
-      await fsp.unlink(probe);
+      writeFileUnsynced(this.io, probe, Buffer.from('ok'));
+      this.io.unlink(probe);
     } catch (e) {
       storageError('write a probe file in', this.root, e);
     }

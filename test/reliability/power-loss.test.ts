@@ -7,7 +7,7 @@ import { DATA_DIR_PREFIX, runPowerLoss } from './power-loss.js';
  * `npm test` runs the short form; `npm run test:powerloss` the long one (POWER_LOSS_ROUNDS=200).
  * POWER_LOSS_SEED replays a failing run.
  */
-const ROUNDS = Number(process.env.POWER_LOSS_ROUNDS ?? 12);
+const ROUNDS = Number(process.env.POWER_LOSS_ROUNDS ?? 8);
 const SEED = Number(process.env.POWER_LOSS_SEED ?? 20_261_203);
 
 describe('power loss', () => {

@@ -3,7 +3,7 @@
  * (src/common/testing-disk.ts), in this process. Each round opens the real storage components over
  * what the disk kept (the catalog, the table store with its bucket logs, KvBuckets and LMDB indexes,
  * a local lake), runs concurrent appends (a log table), upserts and deletes (a primary-key table),
- * index flushes, CREATE TABLEs and create-only lake puts, cuts the power at a seeded random moment
+ * index flushes, CREATE and DROP TABLEs and create-only lake puts, cuts the power at a seeded random moment
  * with work in flight, waits for what was in flight to fail, and opens everything again. Checks:
  *
  *   start       recovery never refuses to start (opening the catalog and every table succeeds);
@@ -12,7 +12,7 @@
  *               request is there whole or absent, and an absent one never comes back;
  *   PK table    lookup == replay of the changelog; each key holds its last acknowledged state or
  *               that of a request in doubt issued after it; LMDB's applied offset is within the log;
- *   catalog     every acknowledged CREATE TABLE survives;
+ *   catalog     every acknowledged CREATE TABLE survives, no acknowledged DROP TABLE comes back;
  *   lake        every acknowledged put reads back byte for byte.
  *
  * LMDB's own files are not on the testing disk (lmdb-js writes them from C): they keep every
@@ -56,6 +56,7 @@ export interface PowerLossRunFigures extends PowerLossFigures {
   upsertsAcknowledged: number;
   deletesAcknowledged: number;
   tablesCreatedAcknowledged: number;
+  tablesDroppedAcknowledged: number;
   lakePutsAcknowledged: number;
   inDoubtKept: number;
   inDoubtDropped: number;
@@ -99,7 +100,7 @@ export async function runPowerLoss(opts: PowerLossOptions): Promise<PowerLossRun
   const rowCache = new RowCache(1 << 20);
   const f: PowerLossRunFigures = {
     ...disk.figures, seed: opts.seed, mode: opts.mode, rounds: 0, appendsAcknowledged: 0, rowsAcknowledged: 0, upsertsAcknowledged: 0,
-    deletesAcknowledged: 0, tablesCreatedAcknowledged: 0, lakePutsAcknowledged: 0, inDoubtKept: 0, inDoubtDropped: 0, lost: 0, torn: 0,
+    deletesAcknowledged: 0, tablesCreatedAcknowledged: 0, tablesDroppedAcknowledged: 0, lakePutsAcknowledged: 0, inDoubtKept: 0, inDoubtDropped: 0, lost: 0, torn: 0,
     duplicated: 0, refusedToStart: 0, violations: [], durationMs: 0,
   };
   const violation = (round: number, what: string): void => {
@@ -108,6 +109,8 @@ export async function runPowerLoss(opts: PowerLossOptions): Promise<PowerLossRun
   const appends = new Map<number, AppendRequest>();
   const keyState = new Map<number, KeyState>();
   const tablesAcked = new Set<string>();
+  const tablesDropped = new Set<string>();
+  const ddlInDoubt = new Set<string>();
   const lakeAcked = new Map<string, Buffer>();
   let nextReq = 1;
   let nextVersion = 1;
@@ -170,16 +173,26 @@ export async function runPowerLoss(opts: PowerLossOptions): Promise<PowerLossRun
     else f.upsertsAcknowledged += ops.length;
   };
 
+  /** One DDL at a time, as the server runs them: a CREATE TABLE, or a DROP once a few exist. */
   let ddlRunning = false;
-  const createTable = async (m: Machine): Promise<void> => {
+  const ddl = async (m: Machine): Promise<void> => {
     if (ddlRunning) return;
     ddlRunning = true;
+    const drop = tablesAcked.size >= 3 ? [...tablesAcked][int(rng, 0, tablesAcked.size - 1)]! : undefined;
+    const name = drop ?? `t${nextName++}`;
+    ddlInDoubt.add(name);
     try {
-      const name = `t${nextName++}`;
-      const { entry } = await m.catalog.createTable(DB, name, EVENTS, false);
-      await m.tables.open(entry);
-      tablesAcked.add(name);
-      f.tablesCreatedAcknowledged++;
+      if (drop) {
+        await m.tables.drop(await m.catalog.dropTable(DB, drop));
+        tablesAcked.delete(drop);
+        tablesDropped.add(drop);
+        f.tablesDroppedAcknowledged++;
+      } else {
+        await m.tables.open((await m.catalog.createTable(DB, name, EVENTS, false)).entry);
+        tablesAcked.add(name);
+        f.tablesCreatedAcknowledged++;
+      }
+      ddlInDoubt.delete(name);
     } finally {
       ddlRunning = false;
     }
@@ -198,7 +211,7 @@ export async function runPowerLoss(opts: PowerLossOptions): Promise<PowerLossRun
     if (r < 0.45) return () => append(m);
     if (r < 0.85) return () => upsert(m);
     if (r < 0.92) return () => m.users.flush();
-    if (r < 0.96) return () => createTable(m);
+    if (r < 0.96) return () => ddl(m);
     return () => lakePut(m);
   };
 
@@ -268,7 +281,14 @@ export async function runPowerLoss(opts: PowerLossOptions): Promise<PowerLossRun
     roundWrites.clear();
 
     const names = new Set(m.catalog.listTables(DB));
-    for (const name of tablesAcked) if (!names.has(name)) violation(round, `catalog: acknowledged table ${name} is lost`);
+    for (const name of tablesAcked) if (!names.has(name) && !ddlInDoubt.has(name)) violation(round, `catalog: acknowledged table ${name} is lost`);
+    for (const name of tablesDropped) if (names.has(name)) violation(round, `catalog: table ${name}, dropped and acknowledged, is back`);
+    for (const name of ddlInDoubt) {
+      tablesAcked.delete(name);
+      if (names.has(name)) tablesAcked.add(name);
+      else tablesDropped.add(name);
+    }
+    ddlInDoubt.clear();
     for (const [key, body] of lakeAcked) {
       const got = await m.lake.get(key);
       if (!got || Buffer.compare(Buffer.from(got), body) !== 0) violation(round, `lake: acknowledged object ${key} ${got ? `has ${got.length} other bytes` : 'is lost'}`);
