@@ -45,7 +45,9 @@ export class LocalObjectStore implements ObjectStore {
     const tmpDir = path.join(this.root, LOCAL_TMP_DIR);
     const tmp = path.join(tmpDir, `${randomUUID()}.tmp`);
     try {
-      this.io.mkdir(tmpDir);
+      // Both durably: the first put may be what creates the lake folder itself, and a folder that
+      // exists only in the page cache would let a later mkdirDurably skip the fsync it needs.
+      await mkdirDurably(this.io, tmpDir);
       await mkdirDurably(this.io, path.dirname(final));
       const created = await replaceFileDurably(this.io, final, body, { tmp, exclusive: opts.ifNoneMatch === true });
       return { created };
@@ -168,7 +170,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async check(): Promise<void> {
     try {
-      this.io.mkdir(path.join(this.root, LOCAL_TMP_DIR));
+      await mkdirDurably(this.io, path.join(this.root, LOCAL_TMP_DIR));
     } catch (e) {
       storageError('create the lake folder', this.root, e);
     }
