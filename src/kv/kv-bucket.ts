@@ -281,7 +281,12 @@ export class KvBucket {
    * first waits for a flush, which holds writers back to LMDB's pace.
    */
   async commit(plan: KvPlan, writer?: { writerId: bigint; sequence: number }): Promise<KvWriteResult> {
-    if (plan.changeCount === 0) return { baseOffset: null, changes: 0 };
+    if (plan.changeCount === 0) {
+      // Planned against the writes in flight: "nothing to change" is true only once they are durable
+      // (a delete of a key whose in-flight delete a power loss then takes must not be acknowledged).
+      if (this.inFlight.length > 0) await this.log.flush();
+      return { baseOffset: null, changes: 0 };
+    }
     if (this.flushFailure !== undefined) throw this.flushFailure;
     const appended = this.log.append({
       arrowIpc: plan.changelogIpc(), recordCount: plan.changeCount, hasChangeType: true,

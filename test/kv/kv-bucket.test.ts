@@ -2,6 +2,9 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { batchRows, ipcToBatches } from '../../src/common/arrow.js';
 import type { Column } from '../../src/common/schema.js';
+import { seededRandom } from '../../src/common/seeded-random.js';
+import type { StorageIo } from '../../src/common/storage-io.js';
+import { TestingDisk } from '../../src/common/testing-disk.js';
 import { CHANGE_TYPES } from '../../src/common/values.js';
 import { IndexEnv, IndexWriter } from '../../src/kv/index-writer.js';
 import { KvBucket } from '../../src/kv/kv-bucket.js';
@@ -18,8 +21,8 @@ afterEach(async () => {
 });
 afterAll(() => writer.close());
 
-async function openBucket(dir: string, rowCache = new RowCache(1 << 20), keyFilterMinKeys?: number): Promise<KvBucket> {
-  const log = await openLog(path.join(dir, 'log'));
+async function openBucket(dir: string, rowCache = new RowCache(1 << 20), keyFilterMinKeys?: number, logIo?: StorageIo): Promise<KvBucket> {
+  const log = await openLog(path.join(dir, 'log'), logIo ? { io: logIo } : {});
   const env = IndexEnv.open(path.join(dir, 'kv'), 3, writer);
   const def = { columns, primaryKey: ['id'], bucketKey: ['id'], buckets: 1, properties: {} } as never;
   const kv = await KvBucket.open(0, log, env, { columns, keyColumns: [columns[0]!], engine: createMergeEngine(def), image: 'FULL', prefixColumns: 0 }, { flushIntervalMs: 3_600_000, memtableBytes: 64 << 20, rowCache, keyFilterMinKeys });
@@ -68,6 +71,22 @@ describe('KvBucket memtables', () => {
     const again = await openBucket(dir);
     expect(again.appliedOffset()).toBe(3n);
     expect(read(again, 1)).toBe('b');
+  });
+
+  it('acknowledges a write that changes nothing only once the write in flight it was planned against is durable', async () => {
+    const dir = tempDir('lakestream-kv-');
+    const disk = new TestingDisk(dir, 'cut', seededRandom(1));
+    const kv = await openBucket(dir, undefined, undefined, disk.io());
+    await upsert(kv, 1, 'a');
+    const key = kv.keyOf({ id: 1 });
+    const del = () => kv.commit(kv.plan([{ kind: 'delete', key, row: { id: 1 } }]));
+    const first = del().catch(() => 'lost');
+    expect(await del()).toEqual({ baseOffset: null, changes: 0 }); // nothing left to delete...
+    disk.powerLoss(); // ...and the power goes the moment that is acknowledged
+    expect(await first).not.toBe('lost');
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+    const again = await openBucket(dir, undefined, undefined, disk.io());
+    expect(read(again, 1)).toBeUndefined();
   });
 
   it('keeps the row cache true to LMDB: flushed writes and deletes replace what it held', async () => {
