@@ -100,7 +100,7 @@ export interface DurableReplaceOptions {
  * Replaces (or, with `exclusive`, creates) a file so that a crash or a power loss at any moment leaves
  * the old content or the new, and once it resolves the new content survives both: write a temp file,
  * fdatasync it, rename (link, for exclusive) it into place, fsync the directory. Returns whether the
- * file now holds `content`.
+ * file now holds `content`. A failed write removes its temp file.
  */
 export async function replaceFileDurably(io: StorageIo, file: string, content: string | Uint8Array, opts: DurableReplaceOptions = {}): Promise<boolean> {
   const tmp = opts.tmp ?? `${file}.tmp`;
@@ -108,9 +108,12 @@ export async function replaceFileDurably(io: StorageIo, file: string, content: s
   try {
     writeAll(io, fd, typeof content === 'string' ? Buffer.from(content) : content);
     await io.fdatasync(fd);
-  } finally {
+  } catch (err) {
     io.close(fd);
+    io.unlink(tmp); // a failed write (a full disk) neither holds the space nor is left behind
+    throw err;
   }
+  io.close(fd);
   let placed = true;
   if (opts.exclusive) {
     try {
