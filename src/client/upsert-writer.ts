@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { LakestreamError } from '../common/errors.js';
+import { badChangeTypeMessage, upsertAction } from '../common/upsert-change.js';
 import type { Column } from '../common/schema.js';
 import type { BatchingOptions } from './batching.js';
 import { BatchPipeline, batchingOptions } from './batching.js';
@@ -73,19 +74,23 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', void> {
   /**
    * An object-mode Writable of rows that honours back-pressure; `end()` flushes. A row whose
    * `_change_type` is `-D` deletes its key and `-U` is skipped, so a changelog (a tail, or a delta
-   * join's output) can be piped straight in; anything else is an upsert.
+   * join's output) can be piped straight in; `+I`, `+U` or none is an upsert, anything else fails
+   * the stream (as the HTTP upsert refuses it).
    */
   toWritable(highWaterMark = 1024): Writable {
     return this.rowsWritable(highWaterMark, (row) => {
-      const type = row._change_type;
-      if (type === '-U') return;
-      if (type === '-D') {
-        const key: Record<string, unknown> = {};
-        for (const k of this.primaryKey) key[k] = row[k];
-        void this.delete(key);
-      } else {
-        void this.upsert(row);
-      }
+      const action = upsertAction(row._change_type);
+      if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage('row', row._change_type));
+      if (action === 'skip') return;
+      if (action === 'delete') void this.delete(this.keyOf(row));
+      else void this.upsert(row);
     });
+  }
+
+  /** The primary-key columns of a row (what a delete sends). */
+  keyOf(row: RowInput): Record<string, unknown> {
+    const key: Record<string, unknown> = {};
+    for (const k of this.primaryKey) key[k] = row[k];
+    return key;
   }
 }

@@ -46,15 +46,20 @@ export async function writePrimaryKeyTable(
   return { rows, buckets: results as WriteReply['buckets'] };
 }
 
-/** Any write, row by row through the table's merge engine. */
+/**
+ * Any write, row by row through the table's merge engine, in request order per bucket. The rows an
+ * upsert's `_change_type` marks as deletes (input.deletes) delete their key, whole.
+ */
 function opWork(table: TableRuntime, kv: readonly KvBucket[], kind: 'upsert' | 'delete', input: WriteInput, targetColumns: readonly string[] | undefined): BucketWork {
   const perBucket = new Map<number, KvOp[]>();
-  for (const row of writeInputRows(input)) {
+  const deletes = input.kind === 'rows' ? input.deletes : undefined;
+  writeInputRows(input).forEach((row, i) => {
     const b = bucketForRow(table, row);
     let ops = perBucket.get(b);
     if (!ops) perBucket.set(b, (ops = []));
-    ops.push({ kind, key: kv[b]!.keyOf(row), row, ...(targetColumns ? { targetColumns } : {}) });
-  }
+    const key = kv[b]!.keyOf(row);
+    ops.push(deletes?.[i] ? { kind: 'delete', key, row } : { kind, key, row, ...(targetColumns ? { targetColumns } : {}) });
+  });
   return new Map([...perBucket].map(([b, ops]) => [b, { rows: ops.length, plan: () => kv[b]!.plan(ops) }]));
 }
 

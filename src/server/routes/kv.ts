@@ -10,6 +10,7 @@ import { lookupInto, lookupKeys, prefixLookupRows, requirePrimaryKey, type Looku
 import { writePrimaryKeyTable } from '../primary-key-write.js';
 import type { ScanSessions } from '../scan-sessions.js';
 import type { TableRuntime } from '../table-store.js';
+import { parseUpsertInput } from '../upsert-input.js';
 import { parseWriteInput } from '../write-input.js';
 
 type TableParams = { db: string; table: string };
@@ -51,7 +52,7 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     requirePrimaryKey(table, 'upsert');
     const writer = writerHeaders(req.headers);
     const target = targetColumns(table, req.query.columns);
-    const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: table.definition.primaryKey, ...(target ? { only: target } : {}) });
+    const input = parseUpsertInput(req.body, table.definition.columns, table.definition.primaryKey, ctx.config.maxRowsPerRequest, target);
     const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', input, target, writer));
     ctx.metrics.kvWritten(table.qualifiedName, 'upsert', result.rows);
     return result;
