@@ -79,6 +79,11 @@ export class AppendWriter extends PipelinedWriter<'append', AppendAck | undefine
     return this.pipeline.add('append', () => toRow(this.columns, row));
   }
 
+  /** Checks a row as append() converts it, throwing the error append() would fail with, before anything is batched. */
+  validate(row: RowInput): void {
+    toRow(this.columns, row);
+  }
+
   /** An object-mode Writable of rows that honours back-pressure; `end()` flushes. */
   toWritable(highWaterMark = 1024): Writable {
     return this.rowsWritable(highWaterMark, (row) => void this.append(row));

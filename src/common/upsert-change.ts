@@ -18,7 +18,7 @@ export function upsertAction(type: unknown): UpsertAction | undefined {
   }
 }
 
-/** The message for a `_change_type` that is none of them; `where` names the row. */
-export function badChangeTypeMessage(where: string, type: unknown): string {
-  return `${where}: _change_type ${JSON.stringify(type)?.slice(0, 40) ?? String(type)} is not one of ${UPSERT_CHANGE_TYPES_TEXT}`;
+/** The message for a `_change_type` that is none of them (the caller names the row). */
+export function badChangeTypeMessage(type: unknown): string {
+  return `_change_type ${JSON.stringify(type)?.slice(0, 40) ?? String(type)} is not one of ${UPSERT_CHANGE_TYPES_TEXT}`;
 }

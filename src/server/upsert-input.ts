@@ -59,7 +59,7 @@ function arrowUpsertInput(batches: A.RecordBatch[], columns: readonly Column[], 
 function jsonAction(o: unknown, i: number): UpsertAction {
   // Not an object: rowFromJson refuses it with its own message.
   const type = typeof o === 'object' && o !== null ? (o as Record<string, unknown>)._change_type : undefined;
-  return upsertAction(type) ?? fail('INVALID_VALUE', badChangeTypeMessage(`row ${i}`, type));
+  return upsertAction(type) ?? fail('INVALID_VALUE', `row ${i}: ${badChangeTypeMessage(type)}`);
 }
 
 /** Each row's action from the batches' `_change_type` columns; undefined when every row is an upsert. */
@@ -75,7 +75,7 @@ function arrowActions(batches: readonly A.RecordBatch[]): UpsertAction[] | undef
     const vector = field ? batch.getChildAt(index)! : undefined;
     for (let i = 0; i < batch.numRows; i++) {
       const type = vector?.get(i) ?? null;
-      const action = upsertAction(type) ?? fail('INVALID_VALUE', badChangeTypeMessage(`row ${actions.length}`, type));
+      const action = upsertAction(type) ?? fail('INVALID_VALUE', `row ${actions.length}: ${badChangeTypeMessage(type)}`);
       if (action !== 'upsert') onlyUpserts = false;
       actions.push(action);
     }
