@@ -5,7 +5,7 @@ import { runQuery } from '../../query/run-query.js';
 /** `lakestream query "SELECT ... FROM db.table"`: DuckDB over the lake snapshots (and the hot tail). */
 export function queryCommand(): Command {
   return new Command('query')
-    .description('run SQL with DuckDB over the tables\' lake snapshots; name tables as db.table')
+    .description('run SQL with DuckDB over the tables\' lake snapshots (a table that does not tier into the lake is read from the server); name tables as db.table')
     .argument('<sql>', 'the query, e.g. "SELECT kind, count(*) FROM shop.events GROUP BY kind"')
     .addOption(new Option('--server <url>', 'lakestream server').env('LAKESTREAM_SERVER').default('http://127.0.0.1:9123'))
     .addOption(new Option('--token <token>', 'bearer token').env('LAKESTREAM_TOKEN'))
@@ -17,6 +17,7 @@ export function queryCommand(): Command {
         server: o.server.replace(/\/+$/, ''), fresh: o.fresh,
         ...(o.token ? { token: o.token } : {}), ...(o.s3Endpoint ? { s3Endpoint: o.s3Endpoint } : {}),
       });
+      for (const note of result.notes) process.stderr.write(`lakestream: ${note}\n`);
       const out = o.format === 'json' ? formatJson(result) : o.format === 'csv' ? formatCsv(result) : formatTable(result);
       process.stdout.write(out);
     });
