@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { LakestreamError } from '../common/errors.js';
 import { badChangeTypeMessage, upsertAction, type UpsertAction } from '../common/upsert-change.js';
 import type { Column } from '../common/schema.js';
+import type { Row } from '../common/values.js';
 import type { BatchingOptions } from './batching.js';
 import { BatchPipeline, batchingOptions } from './batching.js';
 import type { TableContext } from './context.js';
@@ -77,15 +78,11 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
 
   /**
    * What a changelog row asks by its `_change_type` (see upsertAction: `-D` deletes its key, `-U` is
-   * skipped, `+I`, `+U` or none upserts), after checking the row as `change()` would convert it.
-   * Throws the error the write would fail with, before anything is batched.
+   * skipped, `+I`, `+U` or none upserts), after checking the row as that write converts it. Throws
+   * the error the write would fail with.
    */
   validate(row: RowInput): UpsertAction {
-    const action = upsertAction(row._change_type);
-    if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage(row._change_type));
-    if (action === 'upsert') toRow(this.rowColumns, row, { required: this.primaryKey });
-    else if (action === 'delete') toRow(this.keyColumns, this.keyOf(row), { required: this.primaryKey });
-    return action;
+    return this.converted(row).action;
   }
 
   /** Writes a changelog row as its `_change_type` asks (see validate); undefined for a skipped `-U`. */
@@ -94,6 +91,23 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
     if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage(row._change_type));
     if (action === 'skip') return undefined;
     return action === 'delete' ? this.delete(this.keyOf(row)) : this.upsert(row);
+  }
+
+  /**
+   * Like change(), but a row that does not convert throws here, before anything is batched (and
+   * flush() does not report it): for callers that refuse bad rows one by one.
+   */
+  tryChange(row: RowInput): Promise<WriteResult> | undefined {
+    const c = this.converted(row);
+    return c.action === 'skip' ? undefined : this.pipeline.addRow(c.action, c.row);
+  }
+
+  private converted(row: RowInput): { action: 'skip' } | { action: 'upsert' | 'delete'; row: Row } {
+    const action = upsertAction(row._change_type);
+    if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage(row._change_type));
+    if (action === 'skip') return { action };
+    if (action === 'delete') return { action, row: toRow(this.keyColumns, this.keyOf(row), { required: this.primaryKey }) };
+    return { action, row: toRow(this.rowColumns, row, { required: this.primaryKey }) };
   }
 
   /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { AppendWriter, Table, UpsertWriter, WriteResult } from '../../client/index.js';
 import { LakestreamError } from '../../common/errors.js';
+import { upsertAction } from '../../common/upsert-change.js';
 import type { ClientOptions } from '../common.js';
 import { clientCommand, openConnection, openTable, ProgressBar } from '../common.js';
 import { readJsonLines, type JsonLineSource } from '../json-lines.js';
@@ -73,10 +74,10 @@ async function writeLines(t: Table, kind: 'append' | 'upsert', source: JsonLineS
     for await (const entry of source.lines) {
       // A row the server refused stops the reading too: nothing more is sent after it.
       if (tally.firstFailure) break;
-      let action: LineAction | 'skip';
+      let sent: Sent;
       try {
         if ('problem' in entry) throw new Error(entry.problem);
-        action = check(writer, kind, entry.value);
+        sent = opts.dryRun ? { action: check(writer, kind, entry.value) } : write(writer, kind, entry.value);
       } catch (e) {
         const message = (e as Error).message;
         tally.badLine(entry.line, message);
@@ -85,9 +86,8 @@ async function writeLines(t: Table, kind: 'append' | 'upsert', source: JsonLineS
         if (!rejects || tally.bad.length <= REJECTS_SHOWN_MAX) process.stderr.write(`lakestream: ${source.name}:${entry.line}: ${message} (skipped)\n`);
         continue;
       }
-      if (action === 'skip') tally.beforeImages++;
-      else if (opts.dryRun) tally.sent();
-      else send(writer, tally, entry.line, action, entry.value);
+      if (sent.action === 'skip') tally.beforeImages++;
+      else track(tally, entry.line, sent.action, sent.ack);
       if (writer.pendingRows >= opts.batchRows * 4) await writer.ready();
       if (bar) {
         const p = source.progress();
@@ -101,6 +101,9 @@ async function writeLines(t: Table, kind: 'append' | 'upsert', source: JsonLineS
   return tally;
 }
 
+/** What became of a valid line: its action, and (unless a dry run) the acknowledgement of its row. */
+type Sent = { readonly action: 'skip' } | { readonly action: LineAction; readonly ack?: Promise<unknown> };
+
 /** The line's action after checking it as the writer would convert it (throws what is wrong, naming the column). */
 function check(writer: AppendWriter | UpsertWriter, kind: 'append' | 'upsert', value: Record<string, unknown>): LineAction | 'skip' {
   if (kind === 'append') {
@@ -110,10 +113,17 @@ function check(writer: AppendWriter | UpsertWriter, kind: 'append' | 'upsert', v
   return (writer as UpsertWriter).validate(value);
 }
 
-function send(writer: AppendWriter | UpsertWriter, tally: WriteTally, line: number, action: LineAction, value: Record<string, unknown>): void {
+/** Hands the line's row to the writer; a row that does not convert throws before anything is batched. */
+function write(writer: AppendWriter | UpsertWriter, kind: 'append' | 'upsert', value: Record<string, unknown>): Sent {
+  if (kind === 'append') return { action: 'append', ack: (writer as AppendWriter).tryAppend(value) };
+  const action = upsertAction(value._change_type);
+  const ack = (writer as UpsertWriter).tryChange(value);
+  return ack ? { action: action === 'delete' ? 'delete' : 'upsert', ack } : { action: 'skip' };
+}
+
+function track(tally: WriteTally, line: number, action: LineAction, ack: Promise<unknown> | undefined): void {
   const row = tally.sent();
-  const ack: Promise<unknown> = action === 'append' ? (writer as AppendWriter).append(value) : (writer as UpsertWriter).change(value)!;
-  ack.then((result) => tally.acknowledged(row, action, result as WriteResult | undefined), (e: unknown) => tally.failed(row, line, e));
+  ack?.then((result) => tally.acknowledged(row, action, result as WriteResult | undefined), (e: unknown) => tally.failed(row, line, e));
 }
 
 /** What the run did, for stderr: the stop (naming file:line and the column) or the summary of what the server acknowledged. */
