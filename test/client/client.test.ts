@@ -135,6 +135,26 @@ describe('client against a testing server', () => {
     await expect(l.lookup({ v: 'x' })).rejects.toMatchObject({ code: 'UNKNOWN_COLUMN' });
   });
 
+  it('writes changelog rows by _change_type, and refuses a bad row before it is batched', async () => {
+    const { server, conn } = setup();
+    const t = await conn.table('db', 'users');
+    const w = t.upsertWriter({ lingerMs: 0 });
+    expect(w.validate({ k: 1, v: 'a', _change_type: '+I' })).toBe('upsert');
+    expect(w.validate({ k: 1, v: 'ignored', _change_type: '-D' })).toBe('delete');
+    expect(w.validate({ k: 1, _change_type: '-U' })).toBe('skip');
+    expect(() => w.validate({ k: 1, _change_type: '+A' })).toThrow('_change_type "+A" is not one of +I or +U (upsert), -D (delete the key), -U (ignored)');
+    expect(() => w.tryChange({ k: 'x' })).toThrow("column 'k' (int64)");
+    expect(w.tryChange({ k: 1, _change_type: '-U' })).toBeUndefined();
+    const acks = [w.tryChange({ k: 1, v: 'a' }), w.tryChange({ k: 1, v: 'a', _change_type: '-D' })];
+    const replies = await Promise.all(acks);
+    expect(replies.map((r) => r!.rows)).toEqual([1, 1]);
+    await w.flush(); // the refused row was never batched: nothing to report
+    expect(server.requests.filter((r) => r.method === 'POST').map((r) => r.path.split('/').pop())).toEqual(['upsert', 'delete']);
+    const { pipeline } = await import('node:stream/promises');
+    const { Readable } = await import('node:stream');
+    await expect(pipeline(Readable.from([{ k: 2, _change_type: 'X' }]), w.toWritable())).rejects.toMatchObject({ code: 'INVALID_VALUE' });
+  });
+
   it('answers prefix lookups with every row under the bucket key', async () => {
     const { conn } = setup();
     const t = await conn.table('db', 'users');
