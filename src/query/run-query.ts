@@ -180,7 +180,7 @@ export async function runQuery(sql: string, opts: QueryOptions): Promise<QueryRe
     } catch (e) {
       if (e instanceof LakestreamError) throw e;
       const missing = missingTableOf((e as Error).message, sql);
-      if (missing) fail('TABLE_NOT_FOUND', `table ${missing} does not exist`);
+      if (missing) fail('TABLE_NOT_FOUND', `table ${missing} does not exist${missing.includes('.') ? '' : '; name tables as db.table'}`);
       return fail('BAD_REQUEST', `DuckDB: ${(e as Error).message}`);
     } finally {
       conn.closeSync();

@@ -99,6 +99,8 @@ describe('lakestream query', () => {
     expect(noTable.stderr).toBe('lakestream: table q.nope does not exist\n');
     const listed = await query('SELECT * FROM q.users, q.missing');
     expect(listed.stderr).toBe('lakestream: table q.missing does not exist\n');
+    const bare = await query('SELECT * FROM users');
+    expect(bare.stderr).toBe('lakestream: table users does not exist; name tables as db.table\n');
   });
 
   it('says what is wrong with bad SQL, with a non-zero exit', async () => {
