@@ -48,6 +48,7 @@ export function registerWrite(program: Command, kind: 'append' | 'upsert'): void
       if (opts.rejects !== undefined && opts.onError !== 'skip') throw new LakestreamError('INVALID_PARAMETER', '--rejects needs --on-error skip (a stop writes nothing after the bad line)');
       const conn = openConnection(opts);
       const t = await openTable(conn, table);
+      requireKind(t.description.kind, kind, table);
       const source = readJsonLines(file, opts.fromLine);
       const bar = source.name === 'stdin' ? undefined : new ProgressBar(`${opts.dryRun ? 'checking' : kind} ${table}`);
       const tally = await writeLines(t, kind, source, bar, opts);
@@ -142,4 +143,10 @@ function report(tally: WriteTally, table: string, kind: 'append' | 'upsert', sou
   }
   const skipped = tally.bad.length === 0 ? '' : `; skipped ${plural(tally.bad.length, 'bad line')}${opts.rejects ? ` (written to ${opts.rejects})` : ''}`;
   return `${tally.summary(table, kind)}${skipped}`;
+}
+
+/** The advice in the CLI's own terms (the client's writers would name appendWriter()/upsertWriter()). */
+function requireKind(tableKind: 'log' | 'primary-key', kind: 'append' | 'upsert', table: string): void {
+  if (kind === 'append' && tableKind === 'primary-key') throw new LakestreamError('UNSUPPORTED_OPERATION', `${table} has a primary key: use lakestream upsert ${table} (a '-D' _change_type line deletes)`);
+  if (kind === 'upsert' && tableKind === 'log') throw new LakestreamError('UNSUPPORTED_OPERATION', `${table} is a log table: use lakestream append ${table}`);
 }
