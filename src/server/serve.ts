@@ -1,5 +1,8 @@
+import type { AddressInfo } from 'node:net';
 import { createServer } from './app.js';
 import type { ServerConfig } from './config.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { checkPortFree, listenFailure } from './port-check.js';
 
 /**
  * Runs the server until SIGTERM or SIGINT: then it stops accepting, lets in-flight requests finish,
@@ -18,6 +21,9 @@ function safely(write: () => void): void {
 }
 
 export async function serve(config: ServerConfig): Promise<void> {
+  // In this order: a refused start creates nothing, and a second server never opens the catalog.
+  await checkPortFree(config.host, config.port);
+  const lock = DataDirLock.acquire(config.dataDir, { host: config.host, port: config.port });
   const server = await createServer(config);
   const log = server.app.log;
   let stopping = false;
@@ -37,6 +43,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     safely(() => log.info({ signal }, 'shutting down: finishing in-flight requests'));
     closing.then(
       () => {
+        lock.release();
         safely(() => log.info('closed cleanly'));
         process.exit(0);
       },
@@ -56,6 +63,9 @@ export async function serve(config: ServerConfig): Promise<void> {
     log.info({ signal: 'SIGHUP' }, 'reloading the auth file');
     server.reloadAuth();
   });
-  const address = await server.app.listen({ host: config.host, port: config.port });
+  const address = await server.app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
+    throw listenFailure(err, config.host, config.port);
+  });
+  lock.listening((server.app.server.address() as AddressInfo).port);
   log.info({ address, dataDir: config.dataDir }, 'lakestream is serving');
 }
