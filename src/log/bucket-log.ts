@@ -26,6 +26,8 @@ export interface BucketLogOptions {
   indexIntervalBytes: number;
   compression: 'none' | 'lz4' | 'zstd';
   ttlMs: number;
+  /** Roll the active segment once its first batch is this old (default Infinity: by size only). */
+  rollIntervalMs?: number;
   now?: () => number;
   /** Storage calls on the hot path; tests pass a counting or fault-injecting one. */
   io?: StorageIo;
@@ -105,6 +107,7 @@ function validateOptions(o: BucketLogOptions): void {
   if (!Number.isInteger(o.indexIntervalBytes) || o.indexIntervalBytes < 0) bad(`indexIntervalBytes ${o.indexIntervalBytes}`);
   if (!['none', 'lz4', 'zstd'].includes(o.compression)) bad(`compression ${String(o.compression)}`);
   if (typeof o.ttlMs !== 'number' || !(o.ttlMs > 0)) bad(`ttlMs ${o.ttlMs} must be > 0 (Infinity: keep forever)`);
+  if (o.rollIntervalMs !== undefined && !(o.rollIntervalMs > 0)) bad(`rollIntervalMs ${o.rollIntervalMs} must be > 0 (Infinity: roll by size only)`);
 }
 
 export class BucketLog {
@@ -211,7 +214,7 @@ export class BucketLog {
       totalBytes += bytes.length;
     }
     if (totalBytes > APPEND_BYTES_MAX) fail('REQUEST_TOO_LARGE', `append of ${totalBytes} bytes exceeds ${APPEND_BYTES_MAX}`);
-    this.maybeRoll(totalBytes, offset);
+    this.maybeRoll(totalBytes, offset, commitTimestamp);
     const segment = this.active;
     const position = this.writeAll(segment, encoded.map((e) => e.bytes), totalBytes);
     failpoint('log.after-write');
@@ -262,12 +265,27 @@ export class BucketLog {
     return results as AppendResult[];
   }
 
-  /** Rolls to a new segment when the active one has data and the append would overflow it. */
-  private maybeRoll(appendBytes: number, endOffset: bigint): void {
+  /** Rolls to a new segment when the active one has data and the append would overflow it or it is old enough. */
+  private maybeRoll(appendBytes: number, endOffset: bigint, now: number): void {
     const seg = this.active;
     const overflowsBytes = seg.size + appendBytes > this.opts.segmentBytes;
     const overflowsOffsets = endOffset - 1n - seg.baseOffset > BigInt(SEGMENT_RELATIVE_OFFSET_MAX);
-    if (seg.isEmpty || (!overflowsBytes && !overflowsOffsets)) return;
+    if (overflowsBytes || overflowsOffsets || this.isAged(seg, now)) this.roll();
+  }
+
+  /**
+   * A small table's only segment would never close by size, so retention and tiering could never
+   * drop it: it also closes once its first batch is rollIntervalMs old. An empty segment never rolls
+   * (it would roll again at every check).
+   */
+  private isAged(seg: Segment, now: number): boolean {
+    return !seg.isEmpty && this.opts.rollIntervalMs !== undefined && now - seg.firstTimestamp >= this.opts.rollIntervalMs;
+  }
+
+  /** Closes the active segment (when it has data) and starts the next one at the log end. */
+  private roll(): void {
+    const seg = this.active;
+    if (seg.isEmpty) return;
     const next = Segment.create(this.opts.dir, this.nextOffset, this.opts.indexIntervalBytes, this.io);
     this.segments.push(next);
     this.dirDirty = true;
@@ -523,8 +541,12 @@ export class BucketLog {
     return deleted;
   }
 
-  /** TTL retention: closed segments whose newest batch is older than ttlMs (and below limitOffset if given). */
+  /**
+   * TTL retention: closed segments whose newest batch is older than ttlMs (and below limitOffset if
+   * given). First the active segment rolls if it is rollIntervalMs old, so an idle table closes it too.
+   */
   async enforceRetention(now: number, limitOffset?: bigint): Promise<number> {
+    if (!this.failure && !this.closing && this.isAged(this.active, now)) this.roll();
     return this.deleteSegmentsBefore((s) =>
       now - s.maxTimestamp > this.opts.ttlMs && (limitOffset === undefined || s.nextOffset <= limitOffset));
   }

@@ -76,6 +76,7 @@ export function logOptionsFor(entry: TableEntry, dir: string) {
     indexIntervalBytes: parseSizeBytes(property(def, 'table.log.index.interval-size')!),
     compression: property(def, 'table.log.compression') as 'none' | 'lz4' | 'zstd',
     ttlMs: parseDurationMs(property(def, 'table.log.ttl')!),
+    rollIntervalMs: parseDurationMs(property(def, 'table.log.segment.roll-interval')!),
   };
 }
 
