@@ -143,16 +143,25 @@ export class TableStore {
     fs.rmSync(this.tableDir(tableId), { recursive: true, force: true });
   }
 
-  /** Deletes closed segments past table.log.ttl; with the lake on, only those already tiered. */
+  /**
+   * Deletes closed segments past table.log.ttl; with the lake on, only those already tiered, and of
+   * a primary-key table only those its index has applied to LMDB (a restart replays from there).
+   */
   async enforceRetention(now: number): Promise<number> {
     let deleted = 0;
     for (const t of this.tables.values()) {
-      const lake = this.tiering.isEnabled(t.tableId);
-      for (const [b, log] of t.logs.entries()) {
-        deleted += await log.enforceRetention(now, lake ? this.tiering.tieredOffset(t.tableId, b) : undefined);
-      }
+      for (const [b, log] of t.logs.entries()) deleted += await log.enforceRetention(now, this.retentionLimit(t, b));
     }
     return deleted;
+  }
+
+  /** The offset retention must stay below in bucket `b`, if any. */
+  private retentionLimit(t: TableRuntime, b: number): bigint | undefined {
+    const limits: bigint[] = [];
+    if (this.tiering.isEnabled(t.tableId)) limits.push(this.tiering.tieredOffset(t.tableId, b));
+    const kv = t.kv?.[b];
+    if (kv) limits.push(kv.appliedOffset());
+    return limits.reduce<bigint | undefined>((min, x) => (min === undefined || x < min ? x : min), undefined);
   }
 
   async closeAll(): Promise<void> {
