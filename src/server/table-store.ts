@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { bucketRouter } from '../common/bucket-router.js';
 import { fail } from '../common/errors.js';
 import { property } from '../common/properties.js';
-import { keyEncodingOrder, tableKind } from '../common/schema.js';
+import { tableKind } from '../common/schema.js';
 import { KvBucket, type KvIndexOptions } from '../kv/kv-bucket.js';
 import { IndexEnv, type IndexWriter } from '../kv/index-writer.js';
 import { createMergeEngine } from '../kv/merge-engine.js';
@@ -176,7 +177,7 @@ async function openPrimaryKey(entry: TableEntry, dir: string, logs: BucketLog[],
   const env = IndexEnv.open(path.join(dir, 'kv'), def.buckets + 2, options.indexWriter);
   const shape = {
     columns: def.columns,
-    keyColumns: keyEncodingOrder(def).map((k) => def.columns.find((c) => c.name === k)!),
+    keyColumns: bucketRouter(def).keyColumns,
     engine: createMergeEngine(def),
     image: property(def, 'table.changelog.image') as 'FULL' | 'WAL',
     prefixColumns: def.bucketKey.length < def.primaryKey.length ? def.bucketKey.length : 0,

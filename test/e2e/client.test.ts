@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, ScanRecord } from '../../src/client/index.js';
 import { connect } from '../../src/client/index.js';
+import { until } from '../reliability/support.js';
 import { startServer, type ServerProcess } from './helpers.js';
 
 let server: ServerProcess;
@@ -81,7 +82,8 @@ describe('client: a user creates a log table, writes with a batching writer and 
     const s = t.scanner({ from: 'latest', format: 'json', columns: ['id'], waitMs: 500 });
     const it = s[Symbol.asyncIterator]();
     const pending = take(it, 1);
-    await new Promise((r) => setTimeout(r, 100));
+    // The scanner knows its positions once it has resolved `latest`: a row appended now is after it.
+    await until('the scanner to resolve latest', async () => Object.keys(s.positions()).length > 0);
     const w = t.appendWriter({ lingerMs: 0 });
     await w.append({ id: 424242 });
     await w.close();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { LakestreamError } from '../../src/common/errors.js';
 import { BucketLog } from '../../src/log/bucket-log.js';
-import { appendRows, arrowRows, idsOf, logOptions, openLog, readAllIds, segmentFiles, tempDir, TestingIo } from './helpers.js';
+import { appendRows, arrowRows, gate, idsOf, logOptions, openLog, readAllIds, segmentFiles, tempDir, TestingIo } from './helpers.js';
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 
@@ -82,11 +82,13 @@ describe('bucket log', () => {
 
   test('bucket log: concurrent appends share fsyncs', async () => {
     const io = new TestingIo();
-    io.fdatasyncDelayMs = 30;
+    const held = gate();
+    io.fdatasyncGate = held.opened;
     const log = await openLog(tempDir(), { io });
     const first = Array.from({ length: 50 }, (_, i) => log.append({ arrowIpc: arrowRows(i, 1), recordCount: 1 }));
-    await new Promise((r) => setTimeout(r, 10)); // the first group commit is now in flight
+    await io.fdatasyncsStarted(1); // the first group commit is now in flight
     const second = Array.from({ length: 50 }, (_, i) => log.append({ arrowIpc: arrowRows(50 + i, 1), recordCount: 1 }));
+    held.open();
     const results = await Promise.all([...first, ...second]);
     expect(results.map((r) => r.baseOffset)).toEqual(range(100).map(BigInt));
     expect(io.fdatasyncs).toBe(2);
@@ -95,15 +97,17 @@ describe('bucket log', () => {
 
   test('bucket log: the high watermark advances only after the fsync', async () => {
     const io = new TestingIo();
-    io.fdatasyncDelayMs = 50;
+    const held = gate();
+    io.fdatasyncGate = held.opened;
     const log = await openLog(tempDir(), { io });
     const pending = log.append({ arrowIpc: arrowRows(0, 3), recordCount: 3 });
     let woke = false;
     const waiting = log.waitForData(0n, 10_000).then(() => (woke = true));
-    await new Promise((r) => setTimeout(r, 20));
+    await io.fdatasyncsStarted(1); // written, its fsync in flight
     expect(log.highWatermark).toBe(0n);
     expect(await log.read(0n, { maxBytes: 100 })).toEqual([]);
     expect(woke).toBe(false);
+    held.open();
     expect(await pending).toEqual({ baseOffset: 0n, lastOffset: 2n, duplicate: false });
     expect(log.highWatermark).toBe(3n);
     await waiting;
@@ -292,10 +296,17 @@ describe('bucket log', () => {
 
   test('bucket log: close waits for appends, then refuses new ones', async () => {
     const io = new TestingIo();
-    io.fdatasyncDelayMs = 20;
+    const held = gate();
+    io.fdatasyncGate = held.opened;
     const log = await openLog(tempDir(), { io });
     const pending = log.append({ arrowIpc: arrowRows(0, 2), recordCount: 2 });
-    await log.close();
+    await io.fdatasyncsStarted(1);
+    let closed = false;
+    const closing = log.close().then(() => (closed = true));
+    await new Promise(setImmediate);
+    expect(closed).toBe(false); // the append's fsync is still held, so close cannot have finished
+    held.open();
+    await closing;
     expect(await pending).toMatchObject({ baseOffset: 0n });
     expect((await rejection(log.append({ arrowIpc: arrowRows(2, 1), recordCount: 1 }))).code).toBe('SHUTTING_DOWN');
     expect((await rejection(log.read(0n, { maxBytes: 10 }))).code).toBe('SHUTTING_DOWN');
