@@ -76,6 +76,31 @@ describe('client: a user creates a log table, writes with a batching writer and 
     expect(total).toBe(1000n);
   });
 
+  it("scans to: 'latest' and ends at the high watermarks of its start, without rows written later", async () => {
+    const t = await conn.table('clientdb', 'events');
+    for (const format of ['arrow', 'json'] as const) {
+      const s = t.scanner({ from: 'earliest', to: 'latest', maxRecords: 64, format });
+      const ids: bigint[] = [];
+      for await (const rec of s) {
+        if (ids.length === 0) {
+          const w = t.appendWriter({ lingerMs: 0 });
+          await w.append({ id: 777_000 });
+          await w.close();
+        }
+        ids.push(rec.row.id as bigint);
+      }
+      expect(ids.filter((id) => id < 1000n).sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 1000 }, (_, i) => BigInt(i)));
+      // The row appended during the arrow pass is below the json pass's end: only that pass sees it.
+      expect(ids.filter((id) => id >= 777_000n)).toEqual(format === 'arrow' ? [] : [777_000n]);
+      expect(s.isStopped).toBe(true);
+    }
+    const none = t.scanner({ from: 'latest', to: 'latest' });
+    const rest: ScanRecord[] = [];
+    for await (const rec of none) rest.push(rec);
+    expect(rest).toEqual([]);
+    expect(() => t.scanner({ to: 'earliest' as 'latest' })).toThrow(/to must be 'latest'/);
+  });
+
   it('tails from latest in JSON and sees a row appended afterwards', async () => {
     const t = await conn.table('clientdb', 'events');
     const s = t.scanner({ from: 'latest', format: 'json', columns: ['id'], waitMs: 500 });
