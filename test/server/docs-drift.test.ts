@@ -16,6 +16,11 @@ describe('README is generated from the schemas', () => {
   it('lists every table property as properties.ts declares it', () => {
     expect(readme).toContain(describeProperties());
   });
+  it('shows the Node snippet that examples/quickstart.mjs runs (test/e2e/package.test.ts runs it)', () => {
+    const example = fs.readFileSync(new URL('../../examples/quickstart.mjs', import.meta.url), 'utf8');
+    const body = example.replace(/^(\/\/.*\n)+/, '');
+    expect(readme).toContain(`\`\`\`js\n${body}\`\`\``);
+  });
 });
 
 /**
