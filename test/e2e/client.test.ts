@@ -101,6 +101,23 @@ describe('client: a user creates a log table, writes with a batching writer and 
     expect(() => t.scanner({ to: 'earliest' as 'latest' })).toThrow(/to must be 'latest'/);
   });
 
+  it("scans a primary-key table from 'full' to 'latest': the current rows, and ends", async () => {
+    const admin = conn.admin();
+    await admin.createTable('clientdb', 'people', { columns: [{ name: 'id', type: 'int64', nullable: false }, { name: 'name', type: 'string' }], primaryKey: ['id'], buckets: 2 });
+    const t = await conn.table('clientdb', 'people');
+    const w = t.upsertWriter({ lingerMs: 0 });
+    for (let i = 0; i < 20; i++) void w.upsert({ id: i, name: `p${i}` });
+    await w.flush();
+    void w.upsert({ id: 3, name: 'changed' });
+    await w.close();
+    const seen: string[] = [];
+    for await (const rec of t.scanner({ from: 'full', to: 'latest' })) seen.push(`${rec.changeType} ${rec.row.id} ${rec.row.name}`);
+    // The snapshot is taken after the ends are read, so it already holds every change below them.
+    expect(seen).toHaveLength(20);
+    expect(seen.every((l) => l.startsWith('+I '))).toBe(true);
+    expect(seen).toContain('+I 3 changed');
+  });
+
   it('tails from latest in JSON and sees a row appended afterwards', async () => {
     const t = await conn.table('clientdb', 'events');
     const s = t.scanner({ from: 'latest', format: 'json', columns: ['id'], waitMs: 500 });
