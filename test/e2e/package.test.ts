@@ -65,6 +65,13 @@ describe('the package, installed from its npm pack tarball into another project'
     expect(lines[0]).toMatch(/^[01] 0n \{ id: \d+n, kind: 'click', at: \d+ \}$/);
   }, 60_000);
 
+  it("exports the delta join as 'lakestream/deltajoin', and no deep paths", async () => {
+    const probe = "const j = await import('lakestream/deltajoin'); console.log(typeof j.deltaJoin, typeof j.JoinSink);"
+      + "await import('lakestream/dist/src/server/app.js').catch((e) => console.log(e.code));";
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: app });
+    expect(stdout).toBe('function function\nERR_PACKAGE_PATH_NOT_EXPORTED\n');
+  });
+
   it('types the import through exports (tsc, NodeNext resolution)', async () => {
     fs.writeFileSync(path.join(app, 'typed.ts'), "import { connect, type ScanRecord } from 'lakestream';\nconst conn = connect('http://127.0.0.1:9123');\nexport const rec: ScanRecord | undefined = undefined;\nexport const bad: number = conn.url;\n");
     const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
