@@ -58,6 +58,8 @@ describe('the CLI tells a newcomer what to do', () => {
     const r = await cli(['tables'], { env: { LAKESTREAM_SERVER: url } });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`lakestream: GET /v1/databases: cannot reach the server at ${url} (ECONNREFUSED); is it running? Point the CLI at another with --server <url> or LAKESTREAM_SERVER\n`);
+    const query = await cli(['query', 'SELECT 1'], { env: { LAKESTREAM_SERVER: url } });
+    expect([query.code, query.stderr]).toEqual([2, `lakestream: GET /v1/databases: cannot reach the server at ${url} (ECONNREFUSED); is it running? Point the CLI at another with --server <url> or LAKESTREAM_SERVER\n`]);
   });
 
   it('reads the token from --token-file (LAKESTREAM_TOKEN_FILE), refuses it with --token too, and names a missing file', async () => {
@@ -65,8 +67,10 @@ describe('the CLI tells a newcomer what to do', () => {
     expect([viaFile.code, viaFile.stderr, viaFile.stdout]).toEqual([0, '', 'manners.events\nmanners.users\n']);
     const both = await cli(['tables', '--token', TOKEN], { env });
     expect([both.code, both.stderr]).toEqual([2, 'lakestream: give --token (LAKESTREAM_TOKEN) or --token-file (LAKESTREAM_TOKEN_FILE), not both\n']);
-    const missing = await cli(['tables', '--token-file', '/nonexistent/token'], { env: { LAKESTREAM_SERVER: server.url } });
-    expect([missing.code, missing.stderr]).toEqual([2, 'lakestream: --token-file /nonexistent/token: cannot read it (ENOENT)\n']);
+    for (const command of [['tables'], ['query', 'SELECT 1']]) {
+      const missing = await cli([...command, '--token-file', '/nonexistent/token'], { env: { LAKESTREAM_SERVER: server.url } });
+      expect([missing.code, missing.stderr]).toEqual([2, 'lakestream: --token-file /nonexistent/token: cannot read it (ENOENT)\n']);
+    }
   });
 
   it('hides lakestream_internal from tables unless --all', async () => {
