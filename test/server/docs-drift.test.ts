@@ -96,6 +96,21 @@ describe('docs/API.md names the fields real replies carry', () => {
     await expectDocumented('`{"rows":[...],"cursor":string|null,"logOffset":".."}`', (await send('GET', `${T}/users/buckets/0/rows?limit=10`)).body, ['rows']);
   });
 
+  it('the lake snapshot and its history', async () => {
+    await send('PUT', `${T}/tiered`, { columns: [{ name: 'id', type: 'int64', nullable: false }], properties: { 'table.datalake.enabled': 'true', 'table.datalake.freshness': '1s' } });
+    await send('POST', `${T}/tiered/append`, [{ id: 1 }, { id: 2 }]);
+    let lake: { status: number; body: unknown } | undefined;
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      lake = await send('GET', `${T}/tiered/lake`);
+      if ((lake.body as { files?: unknown[] }).files?.length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((lake!.body as { files: unknown[] }).files).toHaveLength(1);
+    await expectDocumented('{"snapshotId","createdAt","buckets":[{"bucket","tieredOffset"}],"files":[{"uri","bucket","firstOffset","lastOffset","rows","bytes","kind"}],"status":{...},"lag":[{"bucket","pendingRecords","lagMs"}]}', lake!.body, ['status']);
+    await expectDocumented('{"snapshots":[{"snapshotId","parentId","createdAt","files","rows","buckets":[{"bucket","tieredOffset"}]}]}', (await send('GET', `${T}/tiered/lake/snapshots`)).body);
+  });
+
   it('416 carries the same fields from the local log and from the union read', async () => {
     const shape = '`{"error":{"code","message","earliest","latest"}}`';
     const ahead = await send('GET', `${T}/events/buckets/0/records?offset=999999`);
