@@ -51,6 +51,7 @@ function replyFields(value: unknown, opaque: readonly string[], out = new Set<st
 
 describe('docs/API.md names the fields real replies carry', () => {
   let server: Server;
+  let dataDir: string;
   const T = '/v1/databases/docs/tables';
   const send = async (method: 'GET' | 'PUT' | 'POST', url: string, payload?: unknown) => {
     const r = await server.app.inject({ method, url, ...(payload !== undefined ? { payload: payload as object } : {}) });
@@ -58,7 +59,7 @@ describe('docs/API.md names the fields real replies carry', () => {
   };
 
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakestream-docs-'));
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakestream-docs-'));
     server = await createServer(resolveConfig({ dataDir, port: '0', logLevel: 'silent' }, {}));
     await send('PUT', '/v1/databases/docs');
     // 1 KiB segments and a 1 s TTL: retention below lets the union read refuse an offset it deleted.
@@ -68,6 +69,7 @@ describe('docs/API.md names the fields real replies carry', () => {
   });
   afterAll(async () => {
     await server?.close();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function expectDocumented(shape: string, reply: unknown, opaque: readonly string[] = []): Promise<void> {
