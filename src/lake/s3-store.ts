@@ -87,6 +87,10 @@ export class S3ObjectStore implements ObjectStore {
     };
     if (opts.s3Endpoint !== undefined) config.endpoint = opts.s3Endpoint;
     if (opts.credentials) config.credentials = { ...opts.credentials };
+    // On Node < 22 the SDK prints a 7-line NodeVersionSupportWarning at every start: lakestream is
+    // tested on Node 20 with this pinned SDK, so the warning only buries the server's own log lines.
+    // It reads this variable when the client is built; setting it to 'false' brings the warning back.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(config);
   }
 

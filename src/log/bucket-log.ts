@@ -453,7 +453,7 @@ export class BucketLog {
   private checkReadable(offset: bigint): void {
     if (typeof offset !== 'bigint' || offset < this.logStartOffset || offset > this.hw) {
       fail('OFFSET_OUT_OF_RANGE', `offset ${String(offset)} is outside the valid range [${this.logStartOffset}, ${this.hw}]`, {
-        logStartOffset: this.logStartOffset.toString(), highWatermark: this.hw.toString(),
+        earliest: this.logStartOffset.toString(), latest: this.hw.toString(),
       });
     }
   }

@@ -15,6 +15,7 @@ import { lakeRoutes } from './routes/lake.js';
 import { logRoutes } from './routes/log.js';
 import { openLake } from './lake-setup.js';
 import { ServerMetrics } from './metrics.js';
+import { RouteMethods } from './route-methods.js';
 import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
 import { loadTls } from './tls.js';
@@ -146,12 +147,19 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     metrics,
   };
   const inFlight = trackRequests(app);
+  const routeMethods = new RouteMethods();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeMethods.add(method, route.url);
+  });
   registerParsers(app);
   installAuth(app, auth);
   const onError = countingErrorHandler(metrics);
   app.setErrorHandler(onError);
   app.setNotFoundHandler((req, reply) => {
-    onError(new LakestreamError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}; see docs/API.md`), req, reply);
+    const allow = routeMethods.allowed(req.url);
+    if (allow.length === 0) return onError(new LakestreamError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}; see docs/API.md`), req, reply);
+    reply.header('allow', allow.join(', '));
+    return onError(new LakestreamError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.url.slice(0, 200)}; it takes ${allow.join(', ')} (see docs/API.md)`), req, reply);
   });
   metrics.install(app);
   app.get('/v1/health', async () => {

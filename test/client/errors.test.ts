@@ -55,6 +55,9 @@ describe('client errors', () => {
     expect(e.retriable).toBe(true);
     expect(e.details?.requestSent).toBe(false);
     expect(mayHaveReachedServer(e)).toBe(false);
+    const named = networkError(new TypeError('fetch failed', { cause }), 'GET /v1/health', 'http://127.0.0.1:1');
+    expect(named.message).toBe('GET /v1/health: cannot reach the server at http://127.0.0.1:1 (ECONNREFUSED)');
+    expect(named.details).toMatchObject({ server: 'http://127.0.0.1:1', cause: 'ECONNREFUSED' });
   });
 
   it('treats a reset or a timeout as possibly delivered', () => {

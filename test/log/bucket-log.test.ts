@@ -60,7 +60,7 @@ describe('bucket log', () => {
     const err = await rejection(log.read(11n, { maxBytes: 100 }));
     expect(err.code).toBe('OFFSET_OUT_OF_RANGE');
     expect(err.message).toContain('[0, 10]');
-    expect(err.details).toEqual({ logStartOffset: '0', highWatermark: '10' });
+    expect(err.details).toEqual({ earliest: '0', latest: '10' });
     expect((await rejection(log.read(-1n, { maxBytes: 100 }))).code).toBe('OFFSET_OUT_OF_RANGE');
     await log.close();
   });

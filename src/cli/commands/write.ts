@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { LakestreamError } from '../../common/errors.js';
 import type { ClientOptions } from '../common.js';
 import { clientCommand, openConnection, openTable, ProgressBar, readJsonLines } from '../common.js';
 
@@ -15,6 +16,7 @@ export function registerWrite(program: Command, kind: 'append' | 'upsert'): void
     .action(async (table: string, file: string | undefined, opts: ClientOptions & { batchRows: number }) => {
       const conn = openConnection(opts);
       const t = await openTable(conn, table);
+      requireKind(t.description.kind, kind, table);
       const source = readJsonLines(file);
       const showBar = file !== undefined && file !== '-';
       const bar = new ProgressBar(`${kind} ${table}`);
@@ -53,4 +55,10 @@ export function registerWrite(program: Command, kind: 'append' | 'upsert'): void
         process.stderr.write(`${done}\n`);
       }
     });
+}
+
+/** The advice in the CLI's own terms (the client's writers would name appendWriter()/upsertWriter()). */
+function requireKind(tableKind: 'log' | 'primary-key', kind: 'append' | 'upsert', table: string): void {
+  if (kind === 'append' && tableKind === 'primary-key') throw new LakestreamError('UNSUPPORTED_OPERATION', `${table} has a primary key: use lakestream upsert ${table} (a '-D' _change_type line deletes)`);
+  if (kind === 'upsert' && tableKind === 'log') throw new LakestreamError('UNSUPPORTED_OPERATION', `${table} is a log table: use lakestream append ${table}`);
 }
