@@ -79,6 +79,8 @@ export class DiskSpace {
 
   /** Writes the reserve file whole; false, with nothing left behind, when the disk has no room for it. */
   private tryReserve(): boolean {
+    // Written sequentially, so a whole-sized file left by the previous run is a whole reserve.
+    if (fs.statSync(this.reservePath, { throwIfNoEntry: false })?.size === this.reserveBytes) return true;
     try {
       writeZeros(this.reservePath, this.reserveBytes);
       return true;
