@@ -41,7 +41,7 @@ export class DiskSpace {
 
   /** Whether the disk is full now (a look at the free space may end that). */
   isFull(): boolean {
-    if (this.full && this.availableBytes() >= 2 * this.reserveBytes && this.tryReserve()) {
+    if (this.full && (this.availableBytes() ?? 0) >= 2 * this.reserveBytes && this.tryReserve()) {
       this.full = false;
       this.log.info({ dataDir: this.dataDir }, 'the disk has room again: writes are admitted');
     }
@@ -59,7 +59,7 @@ export class DiskSpace {
   observe(err: unknown): void {
     if (this.full) return;
     const code = err instanceof LakestreamError ? err.code : undefined;
-    const full = code === 'INSUFFICIENT_STORAGE' || isDiskFull(err) || (code === 'STORAGE_ERROR' && this.availableBytes() < this.reserveBytes);
+    const full = code === 'INSUFFICIENT_STORAGE' || isDiskFull(err) || (code === 'STORAGE_ERROR' && (this.availableBytes() ?? Infinity) < this.reserveBytes);
     if (full) this.releaseReserve();
   }
 
@@ -72,9 +72,14 @@ export class DiskSpace {
     return true;
   }
 
-  private availableBytes(): number {
-    const s = fs.statfsSync(this.dataDir);
-    return s.bavail * s.bsize;
+  /** Free bytes for us on the data dir's file system; undefined when even that cannot be asked (it decides nothing then). */
+  private availableBytes(): number | undefined {
+    try {
+      const s = fs.statfsSync(this.dataDir);
+      return s.bavail * s.bsize;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Writes the reserve file whole; false, with nothing left behind, when the disk has no room for it. */
