@@ -28,6 +28,7 @@ export function codeForStatus(status: number): ErrorCode {
     case 415: return 'UNSUPPORTED_CONTENT_TYPE';
     case 416: return 'OFFSET_OUT_OF_RANGE';
     case 503: return 'OVERLOADED';
+    case 507: return 'INSUFFICIENT_STORAGE';
     default: return 'INTERNAL';
   }
 }

@@ -22,6 +22,8 @@ export interface KvTableShape {
   readonly image: ChangelogImage;
   /** How many leading key columns form the bucket key when prefix lookups are served (else 0). */
   readonly prefixColumns: number;
+  /** The table's name, for messages ("shop.orders"). */
+  readonly tableName?: string;
 }
 
 /** A bucket's planned write, whichever planner made it: what `commit` appends and applies. */
@@ -87,7 +89,8 @@ export class KvBucket {
   /** Memtable applies run in log order, whatever order the appends' promises settle in. */
   private applyTail: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | undefined;
-  private flushFailure: unknown;
+  /** Set for good by a failed flush: the frozen memtable's rows never reached LMDB. */
+  private flushFailure: LakestreamError | undefined;
   private readonly flushTimer: NodeJS.Timeout;
   private closed = false;
   /** This bucket's namespace in the row cache. */
@@ -300,7 +303,9 @@ export class KvBucket {
       this.inFlight.splice(this.inFlight.indexOf(plan), 1);
     }
     if (this.memtable.bytes >= this.options.memtableBytes) {
-      const flushed = this.flush();
+      // This write is durable and in the memtable whatever the flush does: a failure is kept in
+      // flushFailure and refuses the next write, so it is handled here, never left unobserved.
+      const flushed = this.flush().catch(() => undefined);
       if (this.memtableBytes >= 2 * this.options.memtableBytes) await flushed;
     }
     return { baseOffset: result.baseOffset, changes: plan.changeCount };
@@ -361,9 +366,12 @@ export class KvBucket {
    * Freezes the memtable and writes it to LMDB with the offset it reflects, in one transaction on
    * the index writer thread; a new memtable takes the writes meanwhile, and reads see both until the
    * commit lands and the frozen one is dropped whole. Only one runs at a time; a call while one
-   * runs waits for it and flushes what came after.
+   * runs waits for it and flushes what came after. After a failed flush every call fails: the
+   * frozen memtable must stay readable, and a later flush must not record an applied offset past
+   * rows that never reached LMDB.
    */
   flush(): Promise<void> {
+    if (this.flushFailure !== undefined) return Promise.reject(this.flushFailure);
     if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.memtable.size === 0) return Promise.resolve();
     const frozen = this.memtable;
@@ -381,7 +389,9 @@ export class KvBucket {
       (err: unknown) => {
         // Writes stop, as for a log that cannot fsync: acknowledging more rows that cannot reach
         // the index would only grow the memtable. A restart replays them from the log.
-        this.flushFailure = new LakestreamError('STORAGE_ERROR', `bucket ${this.bucket}: the index could not be written (${(err as Error).message}); writes are refused until a restart replays the changelog into it`);
+        const table = this.shape.tableName === undefined ? '' : `table ${this.shape.tableName} `;
+        this.flushFailure = new LakestreamError('STORAGE_ERROR', `${table}bucket ${this.bucket}: the index could not be written (${(err as Error).message}); `
+          + 'its writes are refused (reads still work) until a restart replays the changelog into the index; if the disk is full, free space first');
         throw this.flushFailure;
       },
     ).finally(() => {
@@ -402,6 +412,11 @@ export class KvBucket {
     clearInterval(this.flushTimer);
     await this.applyTail;
     if (this.flushFailure === undefined) await this.flush();
+  }
+
+  /** Why this bucket refuses writes until a restart (a failed flush), if it does. */
+  get failure(): LakestreamError | undefined {
+    return this.flushFailure;
   }
 
   /** What the memtables hold in memory, the frozen one included (what back-pressure measures). */

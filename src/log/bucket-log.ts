@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fail, LakestreamError } from '../common/errors.js';
+import { fail, isDiskFull, LakestreamError } from '../common/errors.js';
 import { failpoint } from '../common/failpoints.js';
 import { decodeBatchBody, decodeBatchHeader, encodeBatch, type BatchHeader } from './batch-format.js';
 import { ColumnReadPlan, readProjectedBatches, readWholeBatches, type ColumnBatch } from './column-read.js';
@@ -94,10 +94,21 @@ interface SyncWaiter {
   reject: (err: Error) => void;
 }
 
+function fileError(code: 'STORAGE_ERROR' | 'INSUFFICIENT_STORAGE', what: string, err: unknown, hint: string): LakestreamError {
+  const e = err as NodeJS.ErrnoException;
+  return new LakestreamError(code, `${`${what}: ${e.code ?? ''} ${e.message}`.trim()}${hint}`, { cause: e.code ?? e.message });
+}
+
+/** A failed file operation: INSUFFICIENT_STORAGE when the disk is full (nothing was written), else STORAGE_ERROR. */
 function storageError(what: string, err: unknown): LakestreamError {
   if (err instanceof LakestreamError) return err;
-  const e = err as NodeJS.ErrnoException;
-  return new LakestreamError('STORAGE_ERROR', `${what}: ${e.code ?? ''} ${e.message}`.trim(), { cause: e.code ?? e.message });
+  if (isDiskFull(err)) return fileError('INSUFFICIENT_STORAGE', what, err, '; the disk is full: free space (drop a table, grow the volume) and retry');
+  return fileError('STORAGE_ERROR', what, err, '');
+}
+
+/** A fault after which the log's bytes on disk are in doubt: the log refuses appends until a restart recovers it. */
+function poisonError(what: string, err: unknown): LakestreamError {
+  return fileError('STORAGE_ERROR', what, err, '; this bucket refuses appends until a restart recovers its log from the durable bytes');
 }
 
 function validateOptions(o: BucketLogOptions): void {
@@ -158,6 +169,11 @@ export class BucketLog {
     } catch (err) {
       throw storageError(`cannot open bucket log ${opts.dir}`, err);
     }
+  }
+
+  /** Why this log refuses appends until a restart (a failed fdatasync, a batch it could not cut back), if it does. */
+  get poisonedBy(): LakestreamError | undefined {
+    return this.failure;
   }
 
   get highWatermark(): bigint {
@@ -303,9 +319,9 @@ export class BucketLog {
     try {
       return segment.append(bytes);
     } catch (err) {
-      const error = storageError(`append to ${segment.logPath}`, err);
-      if (segment.damaged) this.failure = error;
-      throw error;
+      if (!segment.damaged) throw storageError(`append to ${segment.logPath}`, err);
+      this.failure = poisonError(`append to ${segment.logPath} failed and its partial batch could not be cut back`, err);
+      throw this.failure;
     }
   }
 
@@ -325,7 +341,12 @@ export class BucketLog {
     this.syncScheduled = true;
     setImmediate(() => {
       this.syncScheduled = false;
-      void this.runSyncs();
+      // runSyncs catches what the file system throws; anything else is a bug, and it still must
+      // not leave writers waiting for a commit that will never come.
+      this.runSyncs().catch((err: unknown) => {
+        this.failure ??= poisonError(`group commit in ${this.opts.dir}`, err);
+        this.rejectAllWaiters(this.failure);
+      });
     });
   }
 
@@ -344,7 +365,7 @@ export class BucketLog {
           for (const { segment } of covered) await segment.fdatasync(); // oldest first: a rolled segment before its successor
           if (syncDir) await this.io.fsyncDirectory(this.opts.dir);
         } catch (err) {
-          this.failure = storageError(`fdatasync in ${this.opts.dir}`, err);
+          this.failure = poisonError(`fdatasync in ${this.opts.dir}`, err);
           break;
         }
         this.opts.onSync?.((performance.now() - started) / 1000);

@@ -7,6 +7,7 @@ import { AuthFile, installAuth, WWW_AUTHENTICATE } from './auth.js';
 import { Catalog } from './catalog.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
+import { DiskSpace } from './disk-space.js';
 import { clientErrorHandler, errorHandler, toLakestreamError } from './http-errors.js';
 import { ARROW_STREAM } from './http-params.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -90,10 +91,11 @@ export interface Server {
 }
 
 /** The error handler, plus an error counter and the Bearer challenge on 401s. */
-function countingErrorHandler(metrics: ServerMetrics) {
+function countingErrorHandler(metrics: ServerMetrics, disk: DiskSpace) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const e = toLakestreamError(err);
     metrics.error(e.code);
+    disk.observe(err);
     if (e.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', WWW_AUTHENTICATE);
     errorHandler(err, request, reply);
   };
@@ -122,7 +124,8 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   if (tls?.expired) app.log.warn({ validTo: tls.validTo }, 'the TLS certificate has expired; clients will refuse it');
   else if (tls) app.log.info({ validTo: tls.validTo }, 'serving HTTPS');
   const auth = config.authFile ? AuthFile.load(config.authFile, app.log) : undefined;
-  const catalog = Catalog.open(config.dataDir);
+  const disk = new DiskSpace(config.dataDir, app.log);
+  const catalog = Catalog.open(config.dataDir, () => disk.releaseReserve());
   const lake = await openLake(config, app.log);
   const rowCache = new RowCache(config.indexRowCacheBytes);
   const metrics = new ServerMetrics(lake.tiering, rowCache);
@@ -131,6 +134,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const tables = new TableStore(config.dataDir, catalog, lake.tiering, index, { onSync: metrics.observeFsync });
   metrics.watch(tables);
   await tables.openAll();
+  disk.start();
   const retention = setInterval(() => {
     tables.enforceRetention(Date.now()).catch((err: unknown) => app.log.warn({ err }, 'retention failed; will retry'));
   }, config.retentionCheckMs);
@@ -142,6 +146,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     tables,
     writes: new Gate(config.maxInFlightWrites, 'write requests'),
     longPolls: new Gate(config.maxLongPolls, 'waiting fetches'),
+    disk,
     shutdown: shutdown.signal,
     ddl: serial(),
     metrics,
@@ -153,7 +158,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   });
   registerParsers(app);
   installAuth(app, auth);
-  const onError = countingErrorHandler(metrics);
+  const onError = countingErrorHandler(metrics, disk);
   app.setErrorHandler(onError);
   app.setNotFoundHandler((req, reply) => {
     const allow = routeMethods.allowed(req.url);
@@ -164,7 +169,9 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   metrics.install(app);
   app.get('/v1/health', async () => {
     const health = lake.health();
-    return { status: health.ok ? 'ok' : 'degraded', lake: health };
+    const storage = { diskFull: disk.isFull(), failedTables: tables.failures() };
+    const ok = health.ok && !storage.diskFull && storage.failedTables.length === 0;
+    return { status: ok ? 'ok' : 'degraded', lake: health, storage };
   });
   catalogRoutes(app, context);
   logRoutes(app, context, lake);

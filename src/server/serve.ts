@@ -20,12 +20,27 @@ function safely(write: () => void): void {
   }
 }
 
+/**
+ * Every background promise of the server is handled where it is made (flushes, group commits,
+ * tiering rounds, retention, timers). One that is not is a bug whose effect on the in-memory state
+ * is unknown, so this handler does not keep the process alive (that would hide the bug and could
+ * acknowledge writes on a broken state): it logs the rejection loudly, with its stack, and exits
+ * as Node would; a restart recovers from the log, which holds everything acknowledged.
+ */
+function exitOnUnhandledRejection(log: { fatal(obj: object, msg: string): void }): void {
+  process.on('unhandledRejection', (reason) => {
+    safely(() => log.fatal({ err: reason }, 'unhandled promise rejection (a bug): exiting; a restart recovers from the log'));
+    process.exit(70);
+  });
+}
+
 export async function serve(config: ServerConfig): Promise<void> {
   // In this order: a refused start creates nothing, and a second server never opens the catalog.
   await checkPortFree(config.host, config.port);
   const lock = DataDirLock.acquire(config.dataDir, { host: config.host, port: config.port });
   const server = await createServer(config);
   const log = server.app.log;
+  exitOnUnhandledRejection(log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {

@@ -25,10 +25,27 @@ export class TableRuntime {
     readonly kvEnv?: IndexEnv,
   ) {}
 
+  /**
+   * Closes indexes, then logs, then the LMDB environment, each even when an earlier one failed, so
+   * no file stays open (a dropped table's disk space comes back only when its files are closed).
+   * Rejects with the first failure.
+   */
   async close(): Promise<void> {
-    await Promise.all((this.kv ?? []).map((k) => k.close()));
-    await Promise.all(this.logs.map((l) => l.close()));
-    await this.kvEnv?.close();
+    const settled = await Promise.allSettled((this.kv ?? []).map((k) => k.close()));
+    settled.push(...await Promise.allSettled(this.logs.map((l) => l.close())));
+    if (this.kvEnv) settled.push(...await Promise.allSettled([this.kvEnv.close()]));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Why a bucket of this table refuses writes until a restart (its log or its index failed), if one does. */
+  failures(): { bucket: number; message: string }[] {
+    const found: { bucket: number; message: string }[] = [];
+    this.logs.forEach((log, bucket) => {
+      const failure = log.poisonedBy ?? this.kv?.[bucket]?.failure;
+      if (failure) found.push({ bucket, message: failure.message });
+    });
+    return found;
   }
 
   get definition() {
@@ -140,7 +157,8 @@ export class TableStore {
     const runtime = this.tables.get(tableId);
     this.tables.delete(tableId);
     await this.tiering.unregister(tableId);
-    if (runtime) await runtime.close();
+    // What a close could not persist (indexes, a flush, on a full disk) is deleted next anyway.
+    if (runtime) await runtime.close().catch(() => undefined);
     fs.rmSync(this.tableDir(tableId), { recursive: true, force: true });
   }
 
@@ -165,6 +183,11 @@ export class TableStore {
     return limits.reduce<bigint | undefined>((min, x) => (min === undefined || x < min ? x : min), undefined);
   }
 
+  /** Tables with a bucket that refuses writes until a restart, and why. */
+  failures(): { table: string; buckets: { bucket: number; message: string }[] }[] {
+    return this.all().map((t) => ({ table: t.qualifiedName, buckets: t.failures() })).filter((f) => f.buckets.length > 0);
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.tables.values()];
     this.tables.clear();
@@ -181,6 +204,7 @@ async function openPrimaryKey(entry: TableEntry, dir: string, logs: BucketLog[],
     engine: createMergeEngine(def),
     image: property(def, 'table.changelog.image') as 'FULL' | 'WAL',
     prefixColumns: def.bucketKey.length < def.primaryKey.length ? def.bucketKey.length : 0,
+    tableName: `${entry.database}.${entry.name}`,
   };
   const kv = await Promise.all(logs.map((log, b) => KvBucket.open(b, log, env, shape, options)));
   return new TableRuntime(entry, dir, logs, kv, env);

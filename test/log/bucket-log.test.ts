@@ -255,7 +255,7 @@ describe('bucket log', () => {
     await log.close();
   });
 
-  test('bucket log: a failed write rejects with STORAGE_ERROR and leaves no half batch', async () => {
+  test('bucket log: a write on a full disk rejects with INSUFFICIENT_STORAGE, leaves no half batch, and works once space is freed', async () => {
     const dir = tempDir();
     const io = new TestingIo();
     const log = await openLog(dir, { io });
@@ -263,8 +263,10 @@ describe('bucket log', () => {
     const sizeBefore = log.stats().bytes;
     io.partialWriteBytes = 20; // 20 bytes land, then the disk is full
     const err = await rejection(log.append({ arrowIpc: arrowRows(6, 3), recordCount: 3 }));
-    expect(err.code).toBe('STORAGE_ERROR');
+    expect([err.code, err.status]).toEqual(['INSUFFICIENT_STORAGE', 507]);
     expect(err.message).toContain('ENOSPC');
+    expect(err.message).toMatch(/free space/);
+    expect(log.poisonedBy).toBeUndefined(); // cut back cleanly: the log is not poisoned
     expect(log.stats().bytes).toBe(sizeBefore);
     expect(fs.statSync(`${dir}/00000000000000000000.log`).size).toBe(sizeBefore);
     io.failWrites = false; // space freed
@@ -285,6 +287,7 @@ describe('bucket log', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(((results[0] as PromiseRejectedResult).reason as LakestreamError).code).toBe('STORAGE_ERROR');
     expect(log.highWatermark).toBe(3n);
+    expect(log.poisonedBy?.message).toMatch(/until a restart/);
     expect((await rejection(log.append({ arrowIpc: arrowRows(9, 1), recordCount: 1 }))).code).toBe('STORAGE_ERROR');
     expect(await readAllIds(log)).toEqual(range(3)); // reads below the high watermark still work
     await expect(log.close()).rejects.toMatchObject({ code: 'STORAGE_ERROR' });

@@ -131,7 +131,7 @@ describe('tiering under object-store faults', () => {
         if (r.committed) committed++;
       } catch (e) {
         expect(e, `seed ${SEED} round ${round}`).toBeInstanceOf(LakestreamError);
-        expect((e as LakestreamError).code).toBe('STORAGE_ERROR');
+        expect((e as LakestreamError).code).toBe('LAKE_UNAVAILABLE');
         failed++;
       }
       store.heal();

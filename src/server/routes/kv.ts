@@ -53,6 +53,7 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     const writer = writerHeaders(req.headers);
     const target = targetColumns(table, req.query.columns);
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: table.definition.primaryKey, ...(target ? { only: target } : {}) });
+    ctx.disk.admitWrite();
     const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', input, target, writer));
     ctx.metrics.kvWritten(table.qualifiedName, 'upsert', result.rows);
     return result;
@@ -64,6 +65,7 @@ export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSe
     const writer = writerHeaders(req.headers);
     const pk = table.definition.primaryKey;
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: pk, only: pk });
+    ctx.disk.admitWrite();
     const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'delete', input, undefined, writer));
     ctx.metrics.kvWritten(table.qualifiedName, 'delete', result.rows);
     return result;

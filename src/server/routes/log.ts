@@ -23,6 +23,7 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake):
     const table = ctx.tables.get(req.params.db, req.params.table);
     const writer = writerHeaders(req.headers);
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest);
+    ctx.disk.admitWrite();
     const result = await ctx.writes.run(() => appendToLogTable(table, input, writer));
     ctx.metrics.appended(table.qualifiedName, result.rows, bodyBytes(req.headers));
     return result;
