@@ -374,6 +374,7 @@ export class KvBucket implements BudgetedMemtables {
     const frozen = this.memtable;
     this.frozen = frozen;
     this.memtable = new Memtable();
+    this.options.memtableBudget?.update(this);
     this.flushing = this.writeIndex(frozen.toIndexBatch(), this.visible).then(
       () => {
         // The cache learns the new states of the keys it holds before reads stop finding them in
