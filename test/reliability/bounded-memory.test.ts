@@ -174,4 +174,18 @@ describe('bounded memory under write load', () => {
     expect(big.body.error.message).toContain('--max-buffered-write-bytes');
     expect(await rowsInLog()).toBe(rows + ROWS_PER_REQUEST);
   });
+
+  it('a chunked body that crosses the bound while others hold it is 503 OVERLOADED mid-stream, seen by fetch, and writes nothing', async () => {
+    const rows = await rowsInLog();
+    const holders = Array.from({ length: 3 }, () => rawPost(`${LOG}/append`, BODY, 1024));
+    await until('three hanging uploads to hold three quarters of the bound', async () => (await bufferedBytes()) === 3 * BODY.length);
+    const crossing = await postChunked(2);
+    expectOverloaded(crossing, crossing.headers.get('retry-after'), crossing.headers.get('connection'));
+    for (const h of holders) {
+      h.abandon();
+      await expect(h.reply).rejects.toThrow('before the answer');
+    }
+    await until('every byte to be given back', async () => (await bufferedBytes()) === 0);
+    expect(await rowsInLog()).toBe(rows);
+  });
 });
