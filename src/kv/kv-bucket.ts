@@ -9,6 +9,7 @@ import { applyBatch, keyId, type ChangelogImage, type KvOp } from './changelog.j
 import type { IndexEnv } from './index-writer.js';
 import { KeyFilter } from './key-filter.js';
 import { Memtable, type MemEntry } from './memtable.js';
+import type { BudgetedMemtables, MemtableBudget } from './memtable-budget.js';
 import type { RowMerger } from './merge-engine.js';
 import { StoredRowBatchBuilder } from './row-arrow.js';
 import type { RowCache } from './row-cache.js';
@@ -45,6 +46,8 @@ export interface KvIndexOptions {
   readonly rowCache: RowCache;
   /** The fewest keys a bucket's key filter is sized for (it is rebuilt larger as the bucket grows). */
   readonly keyFilterMinKeys?: number;
+  /** The cap on every bucket's memtables together (--index-memtable-total-size). */
+  readonly memtableBudget?: MemtableBudget;
 }
 
 /** What a write did in this bucket: the changelog offsets, or nothing when no row changed. */
@@ -72,7 +75,7 @@ const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
  * lag the log; on open the log is replayed from the applied offset, and after a kill -9 the index
  * equals the replay of the changelog.
  */
-export class KvBucket {
+export class KvBucket implements BudgetedMemtables {
   /**
    * Committed plans whose changelog is not yet durable, oldest first: the prewrite buffer. Kept as
    * the plans' own maps (a few at a time) rather than merged into one, which would cost two more
@@ -308,6 +311,7 @@ export class KvBucket {
       const flushed = this.flush().catch(() => undefined);
       if (this.memtableBytes >= 2 * this.options.memtableBytes) await flushed;
     }
+    await this.options.memtableBudget?.relieve();
     return { baseOffset: result.baseOffset, changes: plan.changeCount };
   }
 
@@ -317,6 +321,7 @@ export class KvBucket {
       this.memtable.set(w.key, w.value, prefixed ? this.prefixIdOf(w.key) : undefined);
       if (w.value !== undefined) this.filterKey(w.key);
     }
+    this.options.memtableBudget?.update(this);
     this.advanceVisible(end);
     if (this.keyFilter?.full && this.nextKeyFilter === undefined) this.buildKeyFilter();
   }
@@ -377,6 +382,7 @@ export class KvBucket {
     const frozen = this.memtable;
     this.frozen = frozen;
     this.memtable = new Memtable();
+    this.options.memtableBudget?.update(this);
     this.flushing = this.writeIndex(frozen.toIndexBatch(), this.visible).then(
       () => {
         // The cache learns the new states of the keys it holds before reads stop finding them in
@@ -385,6 +391,7 @@ export class KvBucket {
         const cache = this.options.rowCache;
         if (cache.holdsAny(this.cachePartition)) frozen.forEach((key, value) => cache.refresh(this.cachePartition, key, value ?? null));
         this.frozen = undefined;
+        this.options.memtableBudget?.update(this);
       },
       (err: unknown) => {
         // Writes stop, as for a log that cannot fsync: acknowledging more rows that cannot reach
@@ -412,6 +419,7 @@ export class KvBucket {
     clearInterval(this.flushTimer);
     await this.applyTail;
     if (this.flushFailure === undefined) await this.flush();
+    this.options.memtableBudget?.remove(this);
   }
 
   /** Why this bucket refuses writes until a restart (a failed flush), if it does. */
@@ -422,6 +430,11 @@ export class KvBucket {
   /** What the memtables hold in memory, the frozen one included (what back-pressure measures). */
   get memtableBytes(): number {
     return this.memtable.bytes + (this.frozen?.bytes ?? 0);
+  }
+
+  /** What a flush started now would write out: nothing when the memtable is empty or the index cannot be written. */
+  get flushableBytes(): number {
+    return this.flushFailure === undefined && this.memtable.size > 0 ? this.memtable.bytes : 0;
   }
 
   /**

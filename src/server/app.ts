@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { fail, LakestreamError } from '../common/errors.js';
 import { IndexWriter } from '../kv/index-writer.js';
+import { MemtableBudget } from '../kv/memtable-budget.js';
 import { RowCache } from '../kv/row-cache.js';
 import { Gate } from './admission.js';
 import { AuthFile, installAuth, WWW_AUTHENTICATE } from './auth.js';
@@ -20,6 +21,7 @@ import { RouteMethods } from './route-methods.js';
 import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
 import { loadTls } from './tls.js';
+import { installWriteAdmission } from './write-admission.js';
 
 function serial(): <T>(work: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
@@ -130,7 +132,8 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   const rowCache = new RowCache(config.indexRowCacheBytes);
   const metrics = new ServerMetrics(lake.tiering, rowCache);
   const indexWriter = new IndexWriter(metrics.observeIndexWrite);
-  const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, rowCache, indexWriter };
+  const memtableBudget = new MemtableBudget(config.indexMemtableTotalBytes);
+  const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, memtableBudget, rowCache, indexWriter };
   const tables = new TableStore(config.dataDir, catalog, lake.tiering, index, { onSync: metrics.observeFsync });
   metrics.watch(tables);
   await tables.openAll();
@@ -144,7 +147,6 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     config,
     catalog,
     tables,
-    writes: new Gate(config.maxInFlightWrites, 'write requests'),
     longPolls: new Gate(config.maxLongPolls, 'waiting fetches'),
     disk,
     shutdown: shutdown.signal,
@@ -158,6 +160,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   });
   registerParsers(app);
   installAuth(app, auth);
+  installWriteAdmission(app, config, metrics);
   const onError = countingErrorHandler(metrics, disk);
   app.setErrorHandler(onError);
   app.setNotFoundHandler((req, reply) => {

@@ -5,12 +5,11 @@ import type { DiskSpace } from './disk-space.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TableStore } from './table-store.js';
 
-/** What every route needs: settings, the catalog, the open tables and the admission gates. */
+/** What every route needs: settings, the catalog, the open tables and the long-poll gate. */
 export interface ServerContext {
   readonly config: ServerConfig;
   readonly catalog: Catalog;
   readonly tables: TableStore;
-  readonly writes: Gate;
   readonly longPolls: Gate;
   /** Refuses writes while the disk is full (see DiskSpace). */
   readonly disk: DiskSpace;

@@ -47,26 +47,26 @@ function lookupArrow(table: TableRuntime, keys: LookupKeys): Uint8Array {
 }
 
 export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSessions): void {
-  app.post<{ Params: TableParams; Querystring: Query }>('/v1/databases/:db/tables/:table/upsert', async (req) => {
+  app.post<{ Params: TableParams; Querystring: Query }>('/v1/databases/:db/tables/:table/upsert', { config: { write: true } }, async (req) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
     requirePrimaryKey(table, 'upsert');
     const writer = writerHeaders(req.headers);
     const target = targetColumns(table, req.query.columns);
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: table.definition.primaryKey, ...(target ? { only: target } : {}) });
     ctx.disk.admitWrite();
-    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', input, target, writer));
+    const result = await writePrimaryKeyTable(table, 'upsert', input, target, writer);
     ctx.metrics.kvWritten(table.qualifiedName, 'upsert', result.rows);
     return result;
   });
 
-  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/delete', async (req) => {
+  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/delete', { config: { write: true } }, async (req) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
     requirePrimaryKey(table, 'delete');
     const writer = writerHeaders(req.headers);
     const pk = table.definition.primaryKey;
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: pk, only: pk });
     ctx.disk.admitWrite();
-    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'delete', input, undefined, writer));
+    const result = await writePrimaryKeyTable(table, 'delete', input, undefined, writer);
     ctx.metrics.kvWritten(table.qualifiedName, 'delete', result.rows);
     return result;
   });
