@@ -3,6 +3,7 @@ import type { Column, Connection, Row, Table } from '../client/index.js';
 import { connect } from '../client/index.js';
 import { LakestreamError } from '../common/errors.js';
 import { rowToJson } from '../common/json-values.js';
+import { resolveToken } from './token.js';
 
 /** What every client command shares: where the server is and how to authenticate. */
 export const DEFAULT_SERVER = 'http://127.0.0.1:9123';
@@ -10,6 +11,7 @@ export const DEFAULT_SERVER = 'http://127.0.0.1:9123';
 export interface ClientOptions {
   readonly server: string;
   readonly token?: string;
+  readonly tokenFile?: string;
 }
 
 /** A subcommand with `--server` and `--token` (each with its environment variable). */
@@ -18,11 +20,13 @@ export function clientCommand(program: Command, nameAndArgs: string, description
     .command(nameAndArgs)
     .description(description)
     .addOption(new Option('--server <url>', 'server URL').env('LAKESTREAM_SERVER').default(DEFAULT_SERVER))
-    .addOption(new Option('--token <token>', 'sent as Authorization: Bearer <token>').env('LAKESTREAM_TOKEN'));
+    .addOption(new Option('--token <token>', 'sent as Authorization: Bearer <token> (shows in ps: prefer --token-file or the env var)').env('LAKESTREAM_TOKEN'))
+    .addOption(new Option('--token-file <path>', 'read the token from the first line of this file').env('LAKESTREAM_TOKEN_FILE'));
 }
 
 export function openConnection(opts: ClientOptions): Connection {
-  return connect(opts.server, opts.token ? { token: opts.token } : {});
+  const token = resolveToken(opts.token, opts.tokenFile);
+  return connect(opts.server, token ? { token } : {});
 }
 
 /** `db.table` -> [db, table]. */

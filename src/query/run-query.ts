@@ -28,7 +28,14 @@ export interface QueryResult {
 }
 
 async function getJson(opts: QueryOptions, urlPath: string): Promise<any> {
-  const res = await fetch(opts.server + urlPath, { headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {} });
+  let res: Response;
+  try {
+    res = await fetch(opts.server + urlPath, { headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {} });
+  } catch (e) {
+    // Worded as the client words it, so the CLI adds the same advice (--server, LAKESTREAM_SERVER).
+    const reason = (e as { cause?: { code?: string; message?: string } }).cause?.code ?? (e as Error).message;
+    throw new LakestreamError('NETWORK', `GET ${urlPath}: cannot reach the server at ${opts.server} (${reason})`);
+  }
   const body: any = await res.json().catch(() => ({}));
   if (!res.ok) throw new LakestreamError(body?.error?.code ?? 'INTERNAL', body?.error?.message ?? `${urlPath}: HTTP ${res.status}`);
   return body;

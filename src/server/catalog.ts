@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fail } from '../common/errors.js';
+import { fail, isDiskFull } from '../common/errors.js';
 import type { TableDefinition } from '../common/schema.js';
 import { tableKind, validateEntityName } from '../common/schema.js';
 import { writeFileDurably } from './durable-file.js';
@@ -27,21 +27,29 @@ interface CatalogFile {
 export class Catalog {
   private state: CatalogFile;
 
-  private constructor(private readonly file: string, state: CatalogFile) {
+  private constructor(private readonly file: string, state: CatalogFile, private readonly releaseReserve: () => boolean) {
     this.state = state;
   }
 
-  static open(dataDir: string): Catalog {
+  /** `releaseReserve`: frees the disk reserve on a full disk, true when it did (see DiskSpace). */
+  static open(dataDir: string, releaseReserve: () => boolean = () => false): Catalog {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'catalog.json');
-    if (!fs.existsSync(file)) return new Catalog(file, { version: 1, nextTableId: 1, databases: {} });
+    if (!fs.existsSync(file)) return new Catalog(file, { version: 1, nextTableId: 1, databases: {} }, releaseReserve);
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as CatalogFile;
     if (state.version !== 1 || typeof state.databases !== 'object') throw new Error(`${file} is not a lakestream catalog (version ${String(state.version)})`);
-    return new Catalog(file, state);
+    return new Catalog(file, state, releaseReserve);
   }
 
+  /** A full disk is met once with the reserve's space: a drop on a full disk must still commit. */
   private commit(next: CatalogFile): void {
-    writeFileDurably(this.file, JSON.stringify(next, null, 1));
+    const text = JSON.stringify(next, null, 1);
+    try {
+      writeFileDurably(this.file, text);
+    } catch (err) {
+      if (!isDiskFull(err) || !this.releaseReserve()) throw err;
+      writeFileDurably(this.file, text);
+    }
     this.state = next;
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Column } from '../../src/common/schema.js';
 import type { ScanRecord } from '../../src/client/index.js';
 import { connect } from '../../src/client/index.js';
+import { until } from '../reliability/support.js';
 import { TestingServer } from './testing-server.js';
 
 const logColumns: Column[] = [
@@ -206,7 +207,8 @@ describe('client against a testing server', () => {
     const s = t.scanner({ from: 'latest', format: 'json', columns: ['msg'], waitMs: 20 });
     const it = s[Symbol.asyncIterator]();
     const pending = take(it, 1);
-    await new Promise((r) => setTimeout(r, 10));
+    // The scanner knows its positions once it has resolved `latest` (1): a row appended now is after it.
+    await until('the scanner to resolve latest', async () => Object.keys(s.positions()).length > 0);
     server.appendRows('events', [{ id: 2n, msg: 'new', at: null }]);
     expect((await pending).map((r) => r.row)).toEqual([{ msg: 'new' }]);
     expect(server.requests.filter((r) => r.path.endsWith('/records')).every((r) => r.query.get('columns') === 'msg')).toBe(true);
