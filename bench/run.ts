@@ -10,6 +10,7 @@
  *   join    delta join vs a stateful hash join: changes/s, lookups per change, RSS
  *   soak    10 minutes (or [minutes]) of mixed load: throughput over time, memory trend
  *   tiering log -> lake rows/s, Parquet size, freshness lag, a DuckDB query (bench/tiering.ts)
+ *   parquet Parquet encode rows/s of the lake's Arrow path, ZSTD and Snappy, in process
  *   all     every one of them, one after the other
  */
 import { cleanupAll, MissingPeerError } from './lib.js';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   upsert: async () => (await import('./upsert.js')).run,
   lookup: async () => (await import('./lookup.js')).run,
   tiering: async () => (await import('./tiering.js')).run,
+  parquet: async () => (await import('./parquet.js')).run,
   join: async () => (await import('./join.js')).run,
   soak: async () => (await import('./soak.js')).run,
 };

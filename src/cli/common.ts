@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import readline from 'node:readline';
-import type { Readable } from 'node:stream';
 import { Command, Option } from 'commander';
 import type { Column, Connection, Row, Table } from '../client/index.js';
 import { connect } from '../client/index.js';
 import { LakestreamError } from '../common/errors.js';
 import { rowToJson } from '../common/json-values.js';
+import { resolveToken } from './token.js';
 
 /** What every client command shares: where the server is and how to authenticate. */
 export const DEFAULT_SERVER = 'http://127.0.0.1:9123';
@@ -13,6 +11,7 @@ export const DEFAULT_SERVER = 'http://127.0.0.1:9123';
 export interface ClientOptions {
   readonly server: string;
   readonly token?: string;
+  readonly tokenFile?: string;
 }
 
 /** A subcommand with `--server` and `--token` (each with its environment variable). */
@@ -21,11 +20,13 @@ export function clientCommand(program: Command, nameAndArgs: string, description
     .command(nameAndArgs)
     .description(description)
     .addOption(new Option('--server <url>', 'server URL').env('LAKESTREAM_SERVER').default(DEFAULT_SERVER))
-    .addOption(new Option('--token <token>', 'sent as Authorization: Bearer <token>').env('LAKESTREAM_TOKEN'));
+    .addOption(new Option('--token <token>', 'sent as Authorization: Bearer <token> (shows in ps: prefer --token-file or the env var)').env('LAKESTREAM_TOKEN'))
+    .addOption(new Option('--token-file <path>', 'read the token from the first line of this file').env('LAKESTREAM_TOKEN_FILE'));
 }
 
 export function openConnection(opts: ClientOptions): Connection {
-  return connect(opts.server, opts.token ? { token: opts.token } : {});
+  const token = resolveToken(opts.token, opts.tokenFile);
+  return connect(opts.server, token ? { token } : {});
 }
 
 /** `db.table` -> [db, table]. */
@@ -59,50 +60,6 @@ export function exitOnClosedStdout(): void {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-}
-
-export interface JsonLineSource {
-  readonly lines: AsyncIterable<{ readonly value: Record<string, unknown>; readonly line: number }>;
-  /** Bytes read so far and the file's size (undefined for stdin). */
-  progress(): { readonly bytes: number; readonly totalBytes: number | undefined };
-}
-
-/** JSON objects, one a line, from a file or stdin (`-` or absent). Blank lines are skipped. */
-export function readJsonLines(file: string | undefined): JsonLineSource {
-  const fromStdin = file === undefined || file === '-';
-  let totalBytes: number | undefined;
-  let input: Readable;
-  if (fromStdin) {
-    input = process.stdin;
-  } else {
-    try {
-      totalBytes = fs.statSync(file).size;
-    } catch (e) {
-      throw new LakestreamError('INVALID_PARAMETER', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    input = fs.createReadStream(file);
-  }
-  let bytes = 0;
-  input.on('data', (chunk: Buffer | string) => { bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length; });
-  async function* lines(): AsyncGenerator<{ value: Record<string, unknown>; line: number }> {
-    const rl = readline.createInterface({ input, crlfDelay: Infinity });
-    let n = 0;
-    for await (const text of rl) {
-      n++;
-      if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (e) {
-        throw new LakestreamError('INVALID_JSON', `${fromStdin ? 'stdin' : file}:${n}: ${(e as Error).message}`);
-      }
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new LakestreamError('INVALID_JSON', `${fromStdin ? 'stdin' : file}:${n}: expected a JSON object, one row per line`);
-      }
-      yield { value: value as Record<string, unknown>, line: n };
-    }
-  }
-  return { lines: lines(), progress: () => ({ bytes, totalBytes }) };
 }
 
 /** A progress line on stderr (a bar on a terminal, a plain line every few seconds otherwise). */

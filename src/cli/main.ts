@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { LakestreamError } from '../common/errors.js';
 import { SETTINGS, resolveConfig } from '../server/config.js';
@@ -8,10 +9,17 @@ import { registerTables } from './commands/tables.js';
 import { registerTail } from './commands/tail.js';
 import { registerWrite } from './commands/write.js';
 
+/** The installed package's version (package.json sits three levels above dist/src/cli). */
+function packageVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 const program = new Command();
 program
   .name('lakestream')
   .description('Lake-stream storage: log and primary-key tables over HTTP, Arrow batches, LMDB lookups, Parquet lake tiering')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(`lakestream: ${str.replace(/^error: /, '')}`) })
   .exitOverride((err) => {
@@ -41,7 +49,9 @@ program.addCommand(queryCommand());
 
 function report(err: unknown): never {
   if (err instanceof LakestreamError) {
-    process.stderr.write(`lakestream: ${err.message}\n`);
+    // A server that is down or elsewhere: say where the CLI looked and how to point it elsewhere.
+    const hint = err.code === 'NETWORK' ? '; is it running? Point the CLI at another with --server <url> or LAKESTREAM_SERVER' : '';
+    process.stderr.write(`lakestream: ${err.message}${hint}\n`);
     process.exit(2);
   }
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

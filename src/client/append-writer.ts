@@ -79,6 +79,19 @@ export class AppendWriter extends PipelinedWriter<'append', AppendAck | undefine
     return this.pipeline.add('append', () => toRow(this.columns, row));
   }
 
+  /** Checks a row as append() converts it, throwing the error append() would fail with. */
+  validate(row: RowInput): void {
+    toRow(this.columns, row);
+  }
+
+  /**
+   * Like append(), but a row that does not convert throws here, before anything is batched (and
+   * flush() does not report it): for callers that refuse bad rows one by one.
+   */
+  tryAppend(row: RowInput): Promise<AppendAck | undefined> {
+    return this.pipeline.addRow('append', toRow(this.columns, row));
+  }
+
   /** An object-mode Writable of rows that honours back-pressure; `end()` flushes. */
   toWritable(highWaterMark = 1024): Writable {
     return this.rowsWritable(highWaterMark, (row) => void this.append(row));

@@ -146,6 +146,15 @@ export class BatchPipeline<K extends string, A> {
       this.failures.push(e);
       return handled(Promise.reject(e));
     }
+    return this.addRow(kind, row);
+  }
+
+  /**
+   * Adds a row the caller has converted already (and so could refuse before anything was batched);
+   * otherwise as `add`.
+   */
+  addRow(kind: K, row: Row): Promise<A> {
+    if (this.closed) throw new LakestreamError('UNSUPPORTED_OPERATION', 'the writer is closed');
     if (this.open && this.open.kind !== kind) this.seal();
     if (!this.open) this.open = { kind, rows: [], waiters: [], bytes: 0 };
     const batch = this.open;

@@ -28,6 +28,7 @@ export function codeForStatus(status: number): ErrorCode {
     case 415: return 'UNSUPPORTED_CONTENT_TYPE';
     case 416: return 'OFFSET_OUT_OF_RANGE';
     case 503: return 'OVERLOADED';
+    case 507: return 'INSUFFICIENT_STORAGE';
     default: return 'INTERNAL';
   }
 }
@@ -96,11 +97,13 @@ function causeCode(e: unknown): string | undefined {
  * A failure below HTTP (refused, reset, DNS, TLS, body cut short) -> NETWORK, retriable.
  * `details.requestSent` is false when the socket error proves the server never saw the request.
  */
-export function networkError(e: unknown, what: string): LakestreamError {
+/** A request that got no HTTP reply; `server` (the base URL) is named so a wrong address shows. */
+export function networkError(e: unknown, what: string, server?: string): LakestreamError {
   const code = causeCode(e);
   const reason = code ?? (e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e));
-  return new LakestreamError('NETWORK', `${what}: ${reason}`, {
+  return new LakestreamError('NETWORK', server ? `${what}: cannot reach the server at ${server} (${reason})` : `${what}: ${reason}`, {
     ...(code ? { cause: code } : {}),
+    ...(server ? { server } : {}),
     requestSent: code === undefined ? true : !NOT_SENT_CAUSES.has(code),
   });
 }

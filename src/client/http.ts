@@ -128,7 +128,7 @@ export class HttpClient {
       } catch (e) {
         if (spec.signal?.aborted) throw new RequestAbortedError(what);
         if (timedOut) throw timeoutError(what, timeoutMs);
-        throw networkError(e, what);
+        throw networkError(e, what, this.baseUrl);
       }
       if (res.status < 200 || res.status > 299) {
         const text = bytes.length > 0 ? decoder.decode(bytes) : undefined;

@@ -11,7 +11,7 @@ export type { UpsertWriterOptions } from './upsert-writer.js';
 export { Lookuper, PrefixLookuper, LOOKUP_KEYS_MAX } from './lookuper.js';
 export type { LookuperOptions } from './lookuper.js';
 export { LogScanner } from './scanner.js';
-export type { ScannerOptions, StartPosition } from './scanner.js';
+export type { EndPosition, ScannerOptions, StartPosition } from './scanner.js';
 export type { ScanRecord } from './records.js';
 export type { BatchingOptions } from './batching.js';
 export type { RowInput } from './rows.js';

@@ -48,7 +48,12 @@ export abstract class PipelinedWriter<K extends string, A> {
       objectMode: true,
       highWaterMark,
       write: (row: RowInput, _enc, cb) => {
-        accept(row);
+        try {
+          accept(row);
+        } catch (e) {
+          cb(e as Error); // a row refused before it is batched fails the stream, not the process
+          return;
+        }
         this.ready().then(() => cb(), cb);
       },
       final: (cb) => {

@@ -1,8 +1,10 @@
 import { LakestreamError } from '../common/errors.js';
 
 /**
- * Retries only what the server calls retriable (OVERLOADED, SHUTTING_DOWN, STORAGE_ERROR, INTERNAL)
- * and what the network breaks (NETWORK, TIMEOUT), with jittered exponential backoff:
+ * Retries only what the catalogue calls retriable (OVERLOADED, SHUTTING_DOWN, REQUEST_TIMEOUT,
+ * LAKE_UNAVAILABLE) and what the network breaks (NETWORK, TIMEOUT), with jittered exponential
+ * backoff; a storage fault, a full disk or a server bug (STORAGE_ERROR, INSUFFICIENT_STORAGE,
+ * INTERNAL) is thrown at once, as a retry loop cannot mend it:
  *
  *   base(n)  = min(maxBackoffMs, initialBackoffMs * multiplier^(n-1))       n = failed attempts so far
  *   delay(n) = base(n) * (1 - jitter + 2 * jitter * random())             then capped at maxBackoffMs

@@ -21,6 +21,10 @@ import { parseOffsetReply } from './wire.js';
  * is long-polled (`waitMs`) when that cannot hold up other buckets; otherwise it is re-polled at most
  * every `idlePollMs`, so an idle tail never busy-loops. Records of one bucket stay in order; buckets
  * interleave. At most `maxBufferedRecords` records wait for the consumer (back-pressure).
+ *
+ * Without `to` a scanner tails: it follows new records until `stop()`. With `to: 'latest'` it is
+ * bounded: each bucket's end is its high watermark when the scan starts, and the iterator ends once
+ * every bucket has been read up to its end (records written later are not returned).
  */
 export type StartPosition =
   | 'earliest'
@@ -29,11 +33,15 @@ export type StartPosition =
   | { readonly timestamp: number }
   | { readonly offsets: Readonly<Record<number, bigint | number | string>> | ReadonlyMap<number, bigint> };
 
+export type EndPosition = 'latest';
+
 export interface ScannerOptions {
   /** Column projection; default all columns. */
   readonly columns?: readonly string[];
   /** Default `full` (as Fluss): snapshot then changelog on PK tables, earliest on log tables. */
   readonly from?: StartPosition;
+  /** `latest`: end at each bucket's high watermark as of the scan's start. Absent: tail forever. */
+  readonly to?: EndPosition;
   /** Buckets to read; default all (or the buckets named in `from.offsets`). */
   readonly buckets?: readonly number[];
   /** Records per fetch (and rows per snapshot page) at most. */
@@ -69,6 +77,8 @@ interface BucketState {
   phase: 'snapshot' | 'log';
   /** Next offset to fetch (log phase). */
   offset: bigint;
+  /** Where a bounded scan of this bucket ends (exclusive); undefined when it tails. */
+  end: bigint | undefined;
   cursor: string | null;
   /** Lowest log offset among the snapshot pages read: the changelog resumes from there. */
   snapshotLogOffset: bigint | undefined;
@@ -100,10 +110,11 @@ function normalizeOffsets(o: Readonly<Record<number, bigint | number | string>> 
 export class LogScanner implements AsyncIterable<ScanRecord> {
   private readonly ctx: TableContext;
   private readonly from: StartPosition;
+  private readonly to: EndPosition | undefined;
   private readonly columns: readonly Column[];
   private readonly projection: string | undefined;
   private readonly bucketIds: readonly number[];
-  private readonly opts: Required<Omit<ScannerOptions, 'columns' | 'from' | 'buckets' | 'maxRecords' | 'maxBytes'>> & Pick<ScannerOptions, 'maxRecords' | 'maxBytes'>;
+  private readonly opts: Required<Omit<ScannerOptions, 'columns' | 'from' | 'to' | 'buckets' | 'maxRecords' | 'maxBytes'>> & Pick<ScannerOptions, 'maxRecords' | 'maxBytes'>;
   private readonly states = new Map<number, BucketState>();
   private readonly rotation: BucketState[] = [];
   private readonly positionsByBucket = new Map<number, bigint>();
@@ -115,6 +126,8 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
   private started: Promise<void> | undefined;
   private failure: unknown;
   private stopped = false;
+  /** A bounded scan has read every bucket to its end: the consumer is done once the queue is. */
+  private ended = false;
   private consumerWakes: (() => void)[] = [];
   private producerWakes: (() => void)[] = [];
   private readonly unregister: () => void;
@@ -123,6 +136,7 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
     this.ctx = ctx;
     const d = ctx.description;
     this.from = opts.from ?? 'full';
+    this.to = opts.to;
     this.columns = opts.columns ? pickColumns(d.columns, opts.columns, 'scanner columns') : d.columns;
     this.projection = opts.columns ? this.columns.map((c) => c.name).join(',') : undefined;
     this.opts = {
@@ -145,6 +159,7 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
     check(Number.isInteger(o.maxBufferedRecords) && o.maxBufferedRecords >= 1, 'maxBufferedRecords must be a positive integer');
     check(Number.isFinite(o.idlePollMs) && o.idlePollMs >= 0, 'idlePollMs must be >= 0');
     check(o.maxRecords === undefined || (Number.isInteger(o.maxRecords) && o.maxRecords >= 1), 'maxRecords must be a positive integer');
+    check(this.to === undefined || this.to === 'latest', "to must be 'latest' (or absent, to tail)");
     check(o.maxBytes === undefined || (Number.isInteger(o.maxBytes) && o.maxBytes >= 1), 'maxBytes must be a positive integer');
 
     const given = typeof this.from === 'object' && 'offsets' in this.from ? normalizeOffsets(this.from.offsets) : undefined;
@@ -219,6 +234,10 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
         throw e;
       }
       if (this.stopped) return { done: true, value: undefined };
+      if (this.ended && this.queueHead >= this.queue.length) {
+        this.stop();
+        return { done: true, value: undefined };
+      }
       const item = this.queueHead < this.queue.length ? this.queue[this.queueHead++] : undefined;
       if (this.queueHead >= 1024 && this.queueHead * 2 >= this.queue.length) {
         this.queue = this.queue.slice(this.queueHead);
@@ -257,6 +276,8 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
     const given = typeof from === 'object' && 'offsets' in from ? normalizeOffsets(from.offsets) : undefined;
     const snapshot = from === 'full' && d.kind === 'primary-key';
     const at = from === 'latest' ? 'latest' : typeof from === 'object' && 'timestamp' in from ? String(Math.trunc(from.timestamp)) : 'earliest';
+    // Ends first: a `full` snapshot taken after them already holds everything below them.
+    const ends = this.to === 'latest' ? await this.mapLimited(this.bucketIds, (b) => this.offsetAt(b, 'latest')) : undefined;
     const starts = await this.mapLimited(this.bucketIds, async (b) => {
       if (given) return given.get(b)!;
       if (snapshot) return -1n;
@@ -267,6 +288,7 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
         bucket,
         phase: snapshot ? 'snapshot' : 'log',
         offset: starts[i]!,
+        end: ends?.[i],
         cursor: null,
         snapshotLogOffset: undefined,
         caughtUp: false,
@@ -325,7 +347,11 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
   }
 
   private get halted(): boolean {
-    return this.stopped || this.failure !== undefined;
+    return this.stopped || this.failure !== undefined || this.ended;
+  }
+
+  private static finished(s: BucketState): boolean {
+    return s.phase === 'log' && s.end !== undefined && s.offset >= s.end;
   }
 
   private push(items: QueueItem[]): void {
@@ -344,13 +370,14 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
   }
 
   /** The next bucket due for a fetch, round-robin, or the time to wait for one. */
-  private pick(nowMs: number): BucketState | number {
+  private pick(nowMs: number): BucketState | number | 'finished' {
+    if (this.rotation.every(LogScanner.finished)) return 'finished';
     const longPoll = this.mayLongPoll();
     let soonest = Infinity;
     for (let i = 0; i < this.rotation.length; i++) {
       const s = this.rotation.shift()!;
       this.rotation.push(s);
-      if (s.busy) continue;
+      if (s.busy || LogScanner.finished(s)) continue;
       if (s.phase === 'log' && s.caughtUp && !longPoll) {
         const due = s.lastPollMs + this.opts.idlePollMs;
         if (due > nowMs) {
@@ -371,6 +398,12 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
           continue;
         }
         const picked = this.pick(Date.now());
+        if (picked === 'finished') {
+          this.ended = true;
+          this.wakeConsumer();
+          this.wakeProducers();
+          return;
+        }
         if (typeof picked === 'number') {
           await sleep(Math.max(1, picked), this.abort.signal);
           continue;
@@ -445,8 +478,9 @@ export class LogScanner implements AsyncIterable<ScanRecord> {
       }
       throw e;
     }
-    const items: QueueItem[] = fetched.records.filter((r) => r.offset >= s.offset).map((record) => ({ record }));
-    if (fetched.nextOffset > s.offset) s.offset = fetched.nextOffset;
+    const end = s.end;
+    const items: QueueItem[] = fetched.records.filter((r) => r.offset >= s.offset && (end === undefined || r.offset < end)).map((record) => ({ record }));
+    if (fetched.nextOffset > s.offset) s.offset = end !== undefined && fetched.nextOffset > end ? end : fetched.nextOffset;
     s.caughtUp = items.length === 0 && s.offset >= fetched.highWatermark;
     items.push({ bucket: s.bucket, position: s.offset });
     this.push(items);

@@ -1,6 +1,8 @@
 import type { Writable } from 'node:stream';
 import { LakestreamError } from '../common/errors.js';
+import { badChangeTypeMessage, upsertAction, type UpsertAction } from '../common/upsert-change.js';
 import type { Column } from '../common/schema.js';
+import type { Row } from '../common/values.js';
 import type { BatchingOptions } from './batching.js';
 import { BatchPipeline, batchingOptions } from './batching.js';
 import type { TableContext } from './context.js';
@@ -9,6 +11,7 @@ import { encodeRows, postBatch } from './append-writer.js';
 import type { RowInput } from './rows.js';
 import { pickColumns, toRow } from './rows.js';
 import type { WriterSequencer } from './sequence.js';
+import type { WriteResult } from './wire.js';
 
 export interface UpsertWriterOptions extends BatchingOptions {
   /**
@@ -34,7 +37,7 @@ export function upsertColumns(all: readonly Column[], primaryKey: readonly strin
  * switching between `upsert()` and `delete()` seals the open batch, so the order of changes is kept.
  * Same batching, back-pressure and idempotence as AppendWriter.
  */
-export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', void> {
+export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResult> {
   private readonly rowColumns: readonly Column[];
   private readonly keyColumns: readonly Column[];
   private readonly primaryKey: readonly string[];
@@ -52,7 +55,7 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', void> {
       options,
       encode: (kind, rows) => encodeRows(kind === 'upsert' ? rowColumns : keyColumns, rows, options.format),
       transport: (batch) => (batch.kind === 'upsert' ? postBatch(ctx, 'upsert', batch, partial) : postBatch(ctx, 'delete', batch)),
-      ack: () => undefined,
+      ack: (result) => result,
       ...(sequencer ? { sequencer } : {}),
     }), ctx);
     this.primaryKey = d.primaryKey;
@@ -60,32 +63,65 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', void> {
     this.keyColumns = keyColumns;
   }
 
-  /** Inserts or updates the row with this key; resolves when the change is durable. */
-  upsert(row: RowInput): Promise<void> {
+  /** Inserts or updates the row with this key; resolves with its batch's reply when the change is durable. */
+  upsert(row: RowInput): Promise<WriteResult> {
     return this.pipeline.add('upsert', () => toRow(this.rowColumns, row, { required: this.primaryKey }));
   }
 
-  /** Deletes the row with this key (only key columns may be given); resolves when durable. */
-  delete(key: RowInput): Promise<void> {
+  /**
+   * Deletes the row with this key (only key columns may be given); resolves with its batch's reply
+   * when durable (the reply's bucket `rows` count the keys that existed).
+   */
+  delete(key: RowInput): Promise<WriteResult> {
     return this.pipeline.add('delete', () => toRow(this.keyColumns, key, { required: this.primaryKey }));
   }
 
   /**
-   * An object-mode Writable of rows that honours back-pressure; `end()` flushes. A row whose
-   * `_change_type` is `-D` deletes its key and `-U` is skipped, so a changelog (a tail, or a delta
-   * join's output) can be piped straight in; anything else is an upsert.
+   * What a changelog row asks by its `_change_type` (see upsertAction: `-D` deletes its key, `-U` is
+   * skipped, `+I`, `+U` or none upserts), after checking the row as that write converts it. Throws
+   * the error the write would fail with.
+   */
+  validate(row: RowInput): UpsertAction {
+    return this.converted(row).action;
+  }
+
+  /** Writes a changelog row as its `_change_type` asks (see validate); undefined for a skipped `-U`. */
+  change(row: RowInput): Promise<WriteResult> | undefined {
+    const action = upsertAction(row._change_type);
+    if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage(row._change_type));
+    if (action === 'skip') return undefined;
+    return action === 'delete' ? this.delete(this.keyOf(row)) : this.upsert(row);
+  }
+
+  /**
+   * Like change(), but a row that does not convert throws here, before anything is batched (and
+   * flush() does not report it): for callers that refuse bad rows one by one.
+   */
+  tryChange(row: RowInput): Promise<WriteResult> | undefined {
+    const c = this.converted(row);
+    return c.action === 'skip' ? undefined : this.pipeline.addRow(c.action, c.row);
+  }
+
+  private converted(row: RowInput): { action: 'skip' } | { action: 'upsert' | 'delete'; row: Row } {
+    const action = upsertAction(row._change_type);
+    if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage(row._change_type));
+    if (action === 'skip') return { action };
+    if (action === 'delete') return { action, row: toRow(this.keyColumns, this.keyOf(row), { required: this.primaryKey }) };
+    return { action, row: toRow(this.rowColumns, row, { required: this.primaryKey }) };
+  }
+
+  /**
+   * An object-mode Writable of rows that honours back-pressure; `end()` flushes. Each row goes
+   * through `change()`, so a changelog (a tail, or a delta join's output) can be piped straight in;
+   * a row with an unknown `_change_type` fails the stream (as the HTTP upsert refuses it).
    */
   toWritable(highWaterMark = 1024): Writable {
-    return this.rowsWritable(highWaterMark, (row) => {
-      const type = row._change_type;
-      if (type === '-U') return;
-      if (type === '-D') {
-        const key: Record<string, unknown> = {};
-        for (const k of this.primaryKey) key[k] = row[k];
-        void this.delete(key);
-      } else {
-        void this.upsert(row);
-      }
-    });
+    return this.rowsWritable(highWaterMark, (row) => void this.change(row));
+  }
+
+  private keyOf(row: RowInput): Record<string, unknown> {
+    const key: Record<string, unknown> = {};
+    for (const k of this.primaryKey) key[k] = row[k];
+    return key;
   }
 }

@@ -1,7 +1,11 @@
 /**
  * The one error catalogue. Every refusal the server makes has a code here; the HTTP layer maps
  * `status` in one place and the client maps `code` back to a typed error. Only `retriable` errors are
- * retried by the client.
+ * retried by the client, so a code is retriable only when the refusal changed nothing and the same
+ * request may succeed a moment later without anyone acting: overload, shutdown, a timeout before the
+ * body arrived, the network, an object store that is down for now. A storage fault (the index or a log cannot be written, the disk is
+ * full) and a server bug (INTERNAL) are not: retrying them in a loop only hammers a server that
+ * needs an operator.
  */
 export const ERROR_CATALOG = {
   BAD_REQUEST: { status: 400, retriable: false },
@@ -43,8 +47,11 @@ export const ERROR_CATALOG = {
   FORBIDDEN: { status: 403, retriable: false },
   OVERLOADED: { status: 503, retriable: true },
   SHUTTING_DOWN: { status: 503, retriable: true },
-  STORAGE_ERROR: { status: 500, retriable: true },
-  INTERNAL: { status: 500, retriable: true },
+  STORAGE_ERROR: { status: 503, retriable: false },
+  INSUFFICIENT_STORAGE: { status: 507, retriable: false },
+  /** The object store cannot be reached or is failing for now (network, 5xx, throttling): it passes. */
+  LAKE_UNAVAILABLE: { status: 503, retriable: true },
+  INTERNAL: { status: 500, retriable: false },
   NETWORK: { status: 0, retriable: true },
   TIMEOUT: { status: 0, retriable: true },
 } as const satisfies Record<string, { status: number; retriable: boolean }>;
@@ -73,6 +80,12 @@ export class LakestreamError extends Error {
 
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOG, code);
+}
+
+/** Whether an error of the file system says the disk (or the user's quota) is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** Shorthand used at the boundaries where bad input enters. */

@@ -19,6 +19,8 @@ type Kind =
 interface PropertySpec {
   readonly name: string;
   readonly default: string | undefined;
+  /** The default instead of `default` for a table with table.datalake.enabled = true. */
+  readonly lakeDefault?: string;
   readonly description: string;
   readonly type: Kind;
 }
@@ -34,7 +36,8 @@ export type MergeEngine = (typeof MERGE_ENGINES)[number];
 
 export const PROPERTIES: readonly PropertySpec[] = [
   { name: 'table.log.segment.file-size', default: '1gb', description: 'roll the active log segment at this size', type: { kind: 'size', minBytes: 1024 } },
-  { name: 'table.log.ttl', default: '7d', description: 'delete closed log segments older than this (once tiered, when the lake is on)', type: { kind: 'duration', minMs: 1000 } },
+  { name: 'table.log.segment.roll-interval', default: '7d', lakeDefault: '1h', description: 'also roll the active log segment once its first batch is this old (at the next append or retention check), so table.log.ttl and tiering can drop a small table\'s data', type: { kind: 'duration', minMs: 1000 } },
+  { name: 'table.log.ttl', default: '7d', description: 'delete closed log segments older than this (once tiered, when the lake is on, and once applied to the index, for primary-key tables)', type: { kind: 'duration', minMs: 1000 } },
   { name: 'table.log.compression', default: 'none', description: 'compression of stored record batches: none, lz4 or zstd', type: { kind: 'enum', values: ['none', 'lz4', 'zstd'] } },
   { name: 'table.log.index.interval-size', default: '4kb', description: 'bytes of log between two entries of the sparse offset and time indexes', type: { kind: 'size', minBytes: 1 } },
   { name: 'table.merge-engine', default: 'last_row', description: 'how a primary-key table merges a new row with the old: last_row, first_row, versioned, aggregation', type: { kind: 'enum', values: MERGE_ENGINES } },
@@ -143,12 +146,17 @@ function checkCombinations(props: Record<string, string>, def: TableDefinition):
   }
 }
 
-/** The effective value of a property: the table's own, else the declared default. */
+/** The effective value of a property: the table's own, else the declared default (the lake's, for a tiered table). */
 export function property(def: Pick<TableDefinition, 'properties'>, name: string): string | undefined {
-  return def.properties[name] ?? PROPERTIES.find((p) => p.name === name)?.default;
+  const own = def.properties[name];
+  if (own !== undefined) return own;
+  const spec = PROPERTIES.find((p) => p.name === name);
+  if (spec?.lakeDefault !== undefined && property(def, 'table.datalake.enabled') === 'true') return spec.lakeDefault;
+  return spec?.default;
 }
 
 export function describeProperties(): string {
-  const rows = PROPERTIES.map((p) => `| \`${p.name}\` | ${p.default ?? '—'} | ${p.description} |`);
+  const defaultOf = (p: PropertySpec): string => (p.lakeDefault === undefined ? p.default ?? '—' : `${p.default} (${p.lakeDefault} with table.datalake.enabled)`);
+  const rows = PROPERTIES.map((p) => `| \`${p.name}\` | ${defaultOf(p)} | ${p.description} |`);
   return ['| property | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }

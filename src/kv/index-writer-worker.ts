@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
 import type { Database, RootDatabase } from 'lmdb';
+import { failpoint } from '../common/failpoints.js';
 import { decodeIndexBatch } from './index-batch.js';
 import { KeyFilter } from './key-filter.js';
 import { keyOrder } from './key-order.js';
@@ -21,6 +22,7 @@ function envAt(path: string, maxDbs: number): RootDatabase {
 }
 
 function write(req: Extract<IndexWriterRequest, { kind: 'write' }>): void {
+  failpoint('index.write');
   const env = envAt(req.path, req.maxDbs);
   const db: Database<Buffer, Buffer> = env.openDB({ name: req.db, keyEncoding: 'binary', encoding: 'binary' });
   const meta: Database<string, string> = env.openDB({ name: 'meta', encoding: 'string' });

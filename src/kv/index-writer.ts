@@ -17,12 +17,13 @@ export interface IndexWriterReply {
 }
 
 /**
- * A primary-key table's LMDB environment, as both threads open it. The index is written in large
- * batches (see KvBucket.flush); a write map spares LMDB a malloc and a copy per dirtied page there.
- * Commits still sync, so the map is as durable as without it.
+ * A primary-key table's LMDB environment, as both threads open it. No write map: with one, LMDB
+ * dirties pages of a file it grew sparse, and when the disk is full the kernel answers a store to
+ * such a page with SIGBUS, which kills the server. Without it, pages are written with pwrite and a
+ * full disk is an error the commit returns (the transaction is aborted, the index stays as it was).
  */
 export function openIndexLmdb(path: string, maxDbs: number): RootDatabase {
-  return open({ path, maxDbs, useWritemap: true });
+  return open({ path, maxDbs, useWritemap: false });
 }
 
 /** The compiled worker beside this module, or dist's copy when this module runs from src/ (vitest; npm test compiles first). */

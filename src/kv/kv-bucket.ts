@@ -9,6 +9,7 @@ import { applyBatch, keyId, type ChangelogImage, type KvOp } from './changelog.j
 import type { IndexEnv } from './index-writer.js';
 import { KeyFilter } from './key-filter.js';
 import { Memtable, type MemEntry } from './memtable.js';
+import type { BudgetedMemtables, MemtableBudget } from './memtable-budget.js';
 import type { RowMerger } from './merge-engine.js';
 import { StoredRowBatchBuilder } from './row-arrow.js';
 import type { RowCache } from './row-cache.js';
@@ -22,6 +23,8 @@ export interface KvTableShape {
   readonly image: ChangelogImage;
   /** How many leading key columns form the bucket key when prefix lookups are served (else 0). */
   readonly prefixColumns: number;
+  /** The table's name, for messages ("shop.orders"). */
+  readonly tableName?: string;
 }
 
 /** A bucket's planned write, whichever planner made it: what `commit` appends and applies. */
@@ -43,6 +46,8 @@ export interface KvIndexOptions {
   readonly rowCache: RowCache;
   /** The fewest keys a bucket's key filter is sized for (it is rebuilt larger as the bucket grows). */
   readonly keyFilterMinKeys?: number;
+  /** The cap on every bucket's memtables together (--index-memtable-total-size). */
+  readonly memtableBudget?: MemtableBudget;
 }
 
 /** What a write did in this bucket: the changelog offsets, or nothing when no row changed. */
@@ -70,7 +75,7 @@ const UPDATE_AFTER = CHANGE_TYPES.indexOf('+U');
  * lag the log; on open the log is replayed from the applied offset, and after a kill -9 the index
  * equals the replay of the changelog.
  */
-export class KvBucket {
+export class KvBucket implements BudgetedMemtables {
   /**
    * Committed plans whose changelog is not yet durable, oldest first: the prewrite buffer. Kept as
    * the plans' own maps (a few at a time) rather than merged into one, which would cost two more
@@ -87,7 +92,8 @@ export class KvBucket {
   /** Memtable applies run in log order, whatever order the appends' promises settle in. */
   private applyTail: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | undefined;
-  private flushFailure: unknown;
+  /** Set for good by a failed flush: the frozen memtable's rows never reached LMDB. */
+  private flushFailure: LakestreamError | undefined;
   private readonly flushTimer: NodeJS.Timeout;
   private closed = false;
   /** This bucket's namespace in the row cache. */
@@ -305,9 +311,12 @@ export class KvBucket {
       this.inFlight.splice(this.inFlight.indexOf(plan), 1);
     }
     if (this.memtable.bytes >= this.options.memtableBytes) {
-      const flushed = this.flush();
+      // This write is durable and in the memtable whatever the flush does: a failure is kept in
+      // flushFailure and refuses the next write, so it is handled here, never left unobserved.
+      const flushed = this.flush().catch(() => undefined);
       if (this.memtableBytes >= 2 * this.options.memtableBytes) await flushed;
     }
+    await this.options.memtableBudget?.relieve();
     return { baseOffset: result.baseOffset, changes: plan.changeCount };
   }
 
@@ -317,6 +326,7 @@ export class KvBucket {
       this.memtable.set(w.key, w.value, prefixed ? this.prefixIdOf(w.key) : undefined);
       if (w.value !== undefined) this.filterKey(w.key);
     }
+    this.options.memtableBudget?.update(this);
     this.advanceVisible(end);
     if (this.keyFilter?.full && this.nextKeyFilter === undefined) this.buildKeyFilter();
   }
@@ -366,14 +376,18 @@ export class KvBucket {
    * Freezes the memtable and writes it to LMDB with the offset it reflects, in one transaction on
    * the index writer thread; a new memtable takes the writes meanwhile, and reads see both until the
    * commit lands and the frozen one is dropped whole. Only one runs at a time; a call while one
-   * runs waits for it and flushes what came after.
+   * runs waits for it and flushes what came after. After a failed flush every call fails: the
+   * frozen memtable must stay readable, and a later flush must not record an applied offset past
+   * rows that never reached LMDB.
    */
   flush(): Promise<void> {
+    if (this.flushFailure !== undefined) return Promise.reject(this.flushFailure);
     if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.memtable.size === 0) return Promise.resolve();
     const frozen = this.memtable;
     this.frozen = frozen;
     this.memtable = new Memtable();
+    this.options.memtableBudget?.update(this);
     this.flushing = this.writeIndex(frozen.toIndexBatch(), this.visible).then(
       () => {
         // The cache learns the new states of the keys it holds before reads stop finding them in
@@ -382,11 +396,14 @@ export class KvBucket {
         const cache = this.options.rowCache;
         if (cache.holdsAny(this.cachePartition)) frozen.forEach((key, value) => cache.refresh(this.cachePartition, key, value ?? null));
         this.frozen = undefined;
+        this.options.memtableBudget?.update(this);
       },
       (err: unknown) => {
         // Writes stop, as for a log that cannot fsync: acknowledging more rows that cannot reach
         // the index would only grow the memtable. A restart replays them from the log.
-        this.flushFailure = new LakestreamError('STORAGE_ERROR', `bucket ${this.bucket}: the index could not be written (${(err as Error).message}); writes are refused until a restart replays the changelog into it`);
+        const table = this.shape.tableName === undefined ? '' : `table ${this.shape.tableName} `;
+        this.flushFailure = new LakestreamError('STORAGE_ERROR', `${table}bucket ${this.bucket}: the index could not be written (${(err as Error).message}); `
+          + 'its writes are refused (reads still work) until a restart replays the changelog into the index; if the disk is full, free space first');
         throw this.flushFailure;
       },
     ).finally(() => {
@@ -407,11 +424,22 @@ export class KvBucket {
     clearInterval(this.flushTimer);
     await this.applyTail;
     if (this.flushFailure === undefined) await this.flush();
+    this.options.memtableBudget?.remove(this);
+  }
+
+  /** Why this bucket refuses writes until a restart (a failed flush), if it does. */
+  get failure(): LakestreamError | undefined {
+    return this.flushFailure;
   }
 
   /** What the memtables hold in memory, the frozen one included (what back-pressure measures). */
   get memtableBytes(): number {
     return this.memtable.bytes + (this.frozen?.bytes ?? 0);
+  }
+
+  /** What a flush started now would write out: nothing when the memtable is empty or the index cannot be written. */
+  get flushableBytes(): number {
+    return this.flushFailure === undefined && this.memtable.size > 0 ? this.memtable.bytes : 0;
   }
 
   /**

@@ -508,7 +508,8 @@ function parseMetadata(bytes: Uint8Array): FileMetaData {
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
-  return bytes.slice().buffer as ArrayBuffer;
+  // A copy: Buffer's slice() is a view into its pool, not a copy.
+  return new Uint8Array(bytes).buffer as ArrayBuffer;
 }
 
 function toBigInt(v: unknown): bigint | null {

@@ -87,6 +87,10 @@ export class S3ObjectStore implements ObjectStore {
     };
     if (opts.s3Endpoint !== undefined) config.endpoint = opts.s3Endpoint;
     if (opts.credentials) config.credentials = { ...opts.credentials };
+    // On Node < 22 the SDK prints a 7-line NodeVersionSupportWarning at every start: lakestream is
+    // tested on Node 20 with this pinned SDK, so the warning only buries the server's own log lines.
+    // It reads this variable when the client is built; setting it to 'false' brings the warning back.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(config);
   }
 
@@ -107,7 +111,9 @@ export class S3ObjectStore implements ObjectStore {
     if (isNetworkError(e)) hint = `: cannot reach the S3 endpoint${this.where()}; check --s3-endpoint and that the server is up`;
     else if (s === 403 || errName(e) === 'InvalidAccessKeyId' || errName(e) === 'SignatureDoesNotMatch') hint = ': access denied; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy';
     else if (errName(e) === 'NoSuchBucket') hint = `: bucket '${this.bucket}' does not exist${this.where()}; create it first`;
-    throw new LakestreamError('STORAGE_ERROR', `S3 ${op} ${target} failed (${errName(e)}${s ? ` ${s}` : ''}: ${(e as Error)?.message ?? e})${hint}`);
+    // An outage passes; a refusal (credentials, a missing bucket or object) needs someone to act.
+    const transient = isNetworkError(e) || (s !== undefined && s >= 500) || errName(e) === 'SlowDown';
+    throw new LakestreamError(transient ? 'LAKE_UNAVAILABLE' : 'STORAGE_ERROR', `S3 ${op} ${target} failed (${errName(e)}${s ? ` ${s}` : ''}: ${(e as Error)?.message ?? e})${hint}`);
   }
 
   async put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<{ created: boolean }> {
@@ -245,7 +251,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (e) {
       const s = status(e);
       if (isNetworkError(e)) {
-        fail('STORAGE_ERROR', `S3 endpoint ${this.endpoint ?? 'of AWS'} is unreachable (${errName(e)}: ${(e as Error)?.message}); check --s3-endpoint and that the server is running`);
+        fail('LAKE_UNAVAILABLE', `S3 endpoint ${this.endpoint ?? 'of AWS'} is unreachable (${errName(e)}: ${(e as Error)?.message}); check --s3-endpoint and that the server is running`);
       }
       if (s === 404 || errName(e) === 'NotFound' || errName(e) === 'NoSuchBucket') {
         fail('STORAGE_ERROR', `S3 bucket '${this.bucket}' does not exist${this.where()}; create it (e.g. \`aws s3 mb s3://${this.bucket}\`${this.endpoint ? ` --endpoint-url ${this.endpoint}` : ''}) or fix the lake URL`);

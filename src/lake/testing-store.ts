@@ -2,7 +2,7 @@
  * `TestingObjectStore` wraps a real store and injects the faults object storage has in the wild:
  * failed calls (the next N, or a seeded fraction), latency, and partial writes (a truncated object
  * is left behind, then the call throws, as when a writer dies mid-upload on a store without atomic
- * puts). Faults throw the same retriable STORAGE_ERROR the real adapters throw. Every call is
+ * puts). Faults throw the same retriable LAKE_UNAVAILABLE the real adapters throw for an outage. Every call is
  * recorded in `calls` so tests can assert what the code under test did.
  */
 import { LakestreamError } from '../common/errors.js';
@@ -31,7 +31,7 @@ export interface StoreCall {
 
 export class InjectedFault extends LakestreamError {
   constructor(op: StoreOp, key: string, what = 'injected failure') {
-    super('STORAGE_ERROR', `${what}: ${op} ${key}`, { injected: true });
+    super('LAKE_UNAVAILABLE', `${what}: ${op} ${key}`, { injected: true });
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fail, LakestreamError } from '../common/errors.js';
+import { fail, isDiskFull, LakestreamError } from '../common/errors.js';
 import { failpoint } from '../common/failpoints.js';
 import { decodeBatchBody, decodeBatchHeader, encodeBatch, type BatchHeader } from './batch-format.js';
 import { ColumnReadPlan, readProjectedBatches, readWholeBatches, type ColumnBatch } from './column-read.js';
@@ -26,6 +26,8 @@ export interface BucketLogOptions {
   indexIntervalBytes: number;
   compression: 'none' | 'lz4' | 'zstd';
   ttlMs: number;
+  /** Roll the active segment once its first batch is this old (default Infinity: by size only). */
+  rollIntervalMs?: number;
   now?: () => number;
   /** Every change to the bucket's files goes through it; tests pass a counting, fault-injecting or power-losing one. */
   io?: StorageIo;
@@ -92,10 +94,21 @@ interface SyncWaiter {
   reject: (err: Error) => void;
 }
 
+function fileError(code: 'STORAGE_ERROR' | 'INSUFFICIENT_STORAGE', what: string, err: unknown, hint: string): LakestreamError {
+  const e = err as NodeJS.ErrnoException;
+  return new LakestreamError(code, `${`${what}: ${e.code ?? ''} ${e.message}`.trim()}${hint}`, { cause: e.code ?? e.message });
+}
+
+/** A failed file operation: INSUFFICIENT_STORAGE when the disk is full (nothing was written), else STORAGE_ERROR. */
 function storageError(what: string, err: unknown): LakestreamError {
   if (err instanceof LakestreamError) return err;
-  const e = err as NodeJS.ErrnoException;
-  return new LakestreamError('STORAGE_ERROR', `${what}: ${e.code ?? ''} ${e.message}`.trim(), { cause: e.code ?? e.message });
+  if (isDiskFull(err)) return fileError('INSUFFICIENT_STORAGE', what, err, '; the disk is full: free space (drop a table, grow the volume) and retry');
+  return fileError('STORAGE_ERROR', what, err, '');
+}
+
+/** A fault after which the log's bytes on disk are in doubt: the log refuses appends until a restart recovers it. */
+function poisonError(what: string, err: unknown): LakestreamError {
+  return fileError('STORAGE_ERROR', what, err, '; this bucket refuses appends until a restart recovers its log from the durable bytes');
 }
 
 function validateOptions(o: BucketLogOptions): void {
@@ -105,6 +118,7 @@ function validateOptions(o: BucketLogOptions): void {
   if (!Number.isInteger(o.indexIntervalBytes) || o.indexIntervalBytes < 0) bad(`indexIntervalBytes ${o.indexIntervalBytes}`);
   if (!['none', 'lz4', 'zstd'].includes(o.compression)) bad(`compression ${String(o.compression)}`);
   if (typeof o.ttlMs !== 'number' || !(o.ttlMs > 0)) bad(`ttlMs ${o.ttlMs} must be > 0 (Infinity: keep forever)`);
+  if (o.rollIntervalMs !== undefined && !(o.rollIntervalMs > 0)) bad(`rollIntervalMs ${o.rollIntervalMs} must be > 0 (Infinity: roll by size only)`);
 }
 
 export class BucketLog {
@@ -156,6 +170,11 @@ export class BucketLog {
     } catch (err) {
       throw storageError(`cannot open bucket log ${opts.dir}`, err);
     }
+  }
+
+  /** Why this log refuses appends until a restart (a failed fdatasync, a batch it could not cut back), if it does. */
+  get poisonedBy(): LakestreamError | undefined {
+    return this.failure;
   }
 
   get highWatermark(): bigint {
@@ -212,7 +231,7 @@ export class BucketLog {
       totalBytes += bytes.length;
     }
     if (totalBytes > APPEND_BYTES_MAX) fail('REQUEST_TOO_LARGE', `append of ${totalBytes} bytes exceeds ${APPEND_BYTES_MAX}`);
-    this.maybeRoll(totalBytes, offset);
+    this.maybeRoll(totalBytes, offset, commitTimestamp);
     const segment = this.active;
     const position = this.writeAll(segment, encoded.map((e) => e.bytes), totalBytes);
     failpoint('log.after-write');
@@ -263,12 +282,27 @@ export class BucketLog {
     return results as AppendResult[];
   }
 
-  /** Rolls to a new segment when the active one has data and the append would overflow it. */
-  private maybeRoll(appendBytes: number, endOffset: bigint): void {
+  /** Rolls to a new segment when the active one has data and the append would overflow it or it is old enough. */
+  private maybeRoll(appendBytes: number, endOffset: bigint, now: number): void {
     const seg = this.active;
     const overflowsBytes = seg.size + appendBytes > this.opts.segmentBytes;
     const overflowsOffsets = endOffset - 1n - seg.baseOffset > BigInt(SEGMENT_RELATIVE_OFFSET_MAX);
-    if (seg.isEmpty || (!overflowsBytes && !overflowsOffsets)) return;
+    if (overflowsBytes || overflowsOffsets || this.isAged(seg, now)) this.roll();
+  }
+
+  /**
+   * A small table's only segment would never close by size, so retention and tiering could never
+   * drop it: it also closes once its first batch is rollIntervalMs old. An empty segment never rolls
+   * (it would roll again at every check).
+   */
+  private isAged(seg: Segment, now: number): boolean {
+    return !seg.isEmpty && this.opts.rollIntervalMs !== undefined && now - seg.firstTimestamp >= this.opts.rollIntervalMs;
+  }
+
+  /** Closes the active segment (when it has data) and starts the next one at the log end. */
+  private roll(): void {
+    const seg = this.active;
+    if (seg.isEmpty) return;
     const next = Segment.create(this.opts.dir, this.nextOffset, this.opts.indexIntervalBytes, this.io);
     this.segments.push(next);
     this.dirDirty = true;
@@ -286,9 +320,9 @@ export class BucketLog {
     try {
       return segment.append(bytes);
     } catch (err) {
-      const error = storageError(`append to ${segment.logPath}`, err);
-      if (segment.damaged) this.failure = error;
-      throw error;
+      if (!segment.damaged) throw storageError(`append to ${segment.logPath}`, err);
+      this.failure = poisonError(`append to ${segment.logPath} failed and its partial batch could not be cut back`, err);
+      throw this.failure;
     }
   }
 
@@ -308,7 +342,12 @@ export class BucketLog {
     this.syncScheduled = true;
     setImmediate(() => {
       this.syncScheduled = false;
-      void this.runSyncs();
+      // runSyncs catches what the file system throws; anything else is a bug, and it still must
+      // not leave writers waiting for a commit that will never come.
+      this.runSyncs().catch((err: unknown) => {
+        this.failure ??= poisonError(`group commit in ${this.opts.dir}`, err);
+        this.rejectAllWaiters(this.failure);
+      });
     });
   }
 
@@ -327,7 +366,7 @@ export class BucketLog {
           for (const { segment } of covered) await segment.fdatasync(); // oldest first: a rolled segment before its successor
           if (syncDir) await this.io.fsyncDirectory(this.opts.dir);
         } catch (err) {
-          this.failure = storageError(`fdatasync in ${this.opts.dir}`, err);
+          this.failure = poisonError(`fdatasync in ${this.opts.dir}`, err);
           break;
         }
         this.opts.onSync?.((performance.now() - started) / 1000);
@@ -436,7 +475,7 @@ export class BucketLog {
   private checkReadable(offset: bigint): void {
     if (typeof offset !== 'bigint' || offset < this.logStartOffset || offset > this.hw) {
       fail('OFFSET_OUT_OF_RANGE', `offset ${String(offset)} is outside the valid range [${this.logStartOffset}, ${this.hw}]`, {
-        logStartOffset: this.logStartOffset.toString(), highWatermark: this.hw.toString(),
+        earliest: this.logStartOffset.toString(), latest: this.hw.toString(),
       });
     }
   }
@@ -524,8 +563,12 @@ export class BucketLog {
     return deleted;
   }
 
-  /** TTL retention: closed segments whose newest batch is older than ttlMs (and below limitOffset if given). */
+  /**
+   * TTL retention: closed segments whose newest batch is older than ttlMs (and below limitOffset if
+   * given). First the active segment rolls if it is rollIntervalMs old, so an idle table closes it too.
+   */
   async enforceRetention(now: number, limitOffset?: bigint): Promise<number> {
+    if (!this.failure && !this.closing && this.isAged(this.active, now)) this.roll();
     return this.deleteSegmentsBefore((s) =>
       now - s.maxTimestamp > this.opts.ttlMs && (limitOffset === undefined || s.nextOffset <= limitOffset));
   }

@@ -53,6 +53,8 @@ export class Segment {
   syncedBytes = 0;
   nextOffset: bigint;
   maxTimestamp = NO_TIMESTAMP;
+  /** Commit timestamp of the first batch, what a time-based roll counts from; known once scanned or appended to. */
+  firstTimestamp = NO_TIMESTAMP;
   /** Set when a failed append could not be cut back; recovery at the next open will clean up. */
   damaged = false;
 
@@ -134,6 +136,7 @@ export class Segment {
     this.timeIndex = new TimeIndex();
     this.bytesSinceIndexEntry = 0;
     this.maxTimestamp = NO_TIMESTAMP;
+    this.firstTimestamp = NO_TIMESTAMP;
     this.nextOffset = this.baseOffset;
     const result = this.scanSync((h, filePosition) => {
       if (h.baseOffset !== this.nextOffset) return `batch at ${filePosition} has offset ${h.baseOffset}, expected ${this.nextOffset}`;
@@ -201,6 +204,7 @@ export class Segment {
       this.bytesSinceIndexEntry = 0;
     }
     this.bytesSinceIndexEntry += h.sizeBytes;
+    if (this.firstTimestamp === NO_TIMESTAMP) this.firstTimestamp = h.commitTimestamp;
     this.maxTimestamp = Math.max(this.maxTimestamp, h.commitTimestamp);
     this.nextOffset = h.lastOffset + 1n;
   }

@@ -1,6 +1,10 @@
 import { fail } from '../common/errors.js';
 
-/** A counted gate: at most `max` holders at once; the next caller gets 503 OVERLOADED with Retry-After. */
+/**
+ * A counted gate: at most `max` units held at once. `run` holds one for a piece of work and refuses
+ * the next caller with 503 OVERLOADED (Retry-After); `tryAcquire` and `release` hold units across
+ * callbacks (a request's body bytes, from its headers until its response closes).
+ */
 export class Gate {
   private held = 0;
 
@@ -10,13 +14,27 @@ export class Gate {
     return this.held;
   }
 
+  get capacity(): number {
+    return this.max;
+  }
+
+  /** Takes `units` if they fit under the maximum; false (and nothing taken) if they do not. */
+  tryAcquire(units = 1): boolean {
+    if (this.held + units > this.max) return false;
+    this.held += units;
+    return true;
+  }
+
+  release(units = 1): void {
+    this.held -= units;
+  }
+
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.held >= this.max) fail('OVERLOADED', `the server already has ${this.max} ${this.what} in flight; retry after a moment`);
-    this.held += 1;
+    if (!this.tryAcquire()) fail('OVERLOADED', `the server already has ${this.max} ${this.what} in flight; retry after a moment`);
     try {
       return await work();
     } finally {
-      this.held -= 1;
+      this.release();
     }
   }
 }

@@ -1,12 +1,14 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { fail, LakestreamError } from '../common/errors.js';
 import { IndexWriter } from '../kv/index-writer.js';
+import { MemtableBudget } from '../kv/memtable-budget.js';
 import { RowCache } from '../kv/row-cache.js';
 import { Gate } from './admission.js';
 import { AuthFile, installAuth, WWW_AUTHENTICATE } from './auth.js';
 import { Catalog } from './catalog.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
+import { DiskSpace } from './disk-space.js';
 import { clientErrorHandler, errorHandler, toLakestreamError } from './http-errors.js';
 import { ARROW_STREAM } from './http-params.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -15,9 +17,11 @@ import { lakeRoutes } from './routes/lake.js';
 import { logRoutes } from './routes/log.js';
 import { openLake } from './lake-setup.js';
 import { ServerMetrics } from './metrics.js';
+import { RouteMethods } from './route-methods.js';
 import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
 import { loadTls } from './tls.js';
+import { installWriteAdmission } from './write-admission.js';
 
 function serial(): <T>(work: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
@@ -89,10 +93,11 @@ export interface Server {
 }
 
 /** The error handler, plus an error counter and the Bearer challenge on 401s. */
-function countingErrorHandler(metrics: ServerMetrics) {
+function countingErrorHandler(metrics: ServerMetrics, disk: DiskSpace) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const e = toLakestreamError(err);
     metrics.error(e.code);
+    disk.observe(err);
     if (e.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', WWW_AUTHENTICATE);
     errorHandler(err, request, reply);
   };
@@ -121,15 +126,18 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   if (tls?.expired) app.log.warn({ validTo: tls.validTo }, 'the TLS certificate has expired; clients will refuse it');
   else if (tls) app.log.info({ validTo: tls.validTo }, 'serving HTTPS');
   const auth = config.authFile ? AuthFile.load(config.authFile, app.log) : undefined;
-  const catalog = await Catalog.open(config.dataDir);
+  const disk = new DiskSpace(config.dataDir, app.log);
+  const catalog = await Catalog.open(config.dataDir, () => disk.releaseReserve());
   const lake = await openLake(config, app.log);
   const rowCache = new RowCache(config.indexRowCacheBytes);
   const metrics = new ServerMetrics(lake.tiering, rowCache);
   const indexWriter = new IndexWriter(metrics.observeIndexWrite);
-  const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, rowCache, indexWriter };
+  const memtableBudget = new MemtableBudget(config.indexMemtableTotalBytes);
+  const index = { flushIntervalMs: config.indexFlushMs, memtableBytes: config.indexMemtableBytes, memtableBudget, rowCache, indexWriter };
   const tables = new TableStore(config.dataDir, catalog, lake.tiering, index, { onSync: metrics.observeFsync });
   metrics.watch(tables);
   await tables.openAll();
+  disk.start();
   const retention = setInterval(() => {
     tables.enforceRetention(Date.now()).catch((err: unknown) => app.log.warn({ err }, 'retention failed; will retry'));
   }, config.retentionCheckMs);
@@ -139,24 +147,34 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     config,
     catalog,
     tables,
-    writes: new Gate(config.maxInFlightWrites, 'write requests'),
     longPolls: new Gate(config.maxLongPolls, 'waiting fetches'),
+    disk,
     shutdown: shutdown.signal,
     ddl: serial(),
     metrics,
   };
   const inFlight = trackRequests(app);
+  const routeMethods = new RouteMethods();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeMethods.add(method, route.url);
+  });
   registerParsers(app);
   installAuth(app, auth);
-  const onError = countingErrorHandler(metrics);
+  installWriteAdmission(app, config, metrics);
+  const onError = countingErrorHandler(metrics, disk);
   app.setErrorHandler(onError);
   app.setNotFoundHandler((req, reply) => {
-    onError(new LakestreamError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}; see docs/API.md`), req, reply);
+    const allow = routeMethods.allowed(req.url);
+    if (allow.length === 0) return onError(new LakestreamError('ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}; see docs/API.md`), req, reply);
+    reply.header('allow', allow.join(', '));
+    return onError(new LakestreamError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.url.slice(0, 200)}; it takes ${allow.join(', ')} (see docs/API.md)`), req, reply);
   });
   metrics.install(app);
   app.get('/v1/health', async () => {
     const health = lake.health();
-    return { status: health.ok ? 'ok' : 'degraded', lake: health };
+    const storage = { diskFull: disk.isFull(), failedTables: tables.failures() };
+    const ok = health.ok && !storage.diskFull && storage.failedTables.length === 0;
+    return { status: ok ? 'ok' : 'degraded', lake: health, storage };
   });
   catalogRoutes(app, context);
   logRoutes(app, context, lake);

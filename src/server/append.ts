@@ -1,10 +1,8 @@
 import type * as A from 'apache-arrow';
 import { batchToIpc, rowsToBatch } from '../common/arrow.js';
 import { fail } from '../common/errors.js';
-import { bucketOf, encodeKey } from '../common/key-encoding.js';
-import type { Column } from '../common/schema.js';
+import { bucketRouter } from '../common/bucket-router.js';
 import { tableKind } from '../common/schema.js';
-import type { Row } from '../common/values.js';
 import type { TableRuntime } from './table-store.js';
 import type { WriteInput } from './write-input.js';
 import { writeInputRowCount, writeInputRows } from './write-input.js';
@@ -19,23 +17,6 @@ export interface WriteReply {
   buckets: { bucket: number; baseOffset: string; rows: number }[];
 }
 
-/** Splits rows by `hash(bucket key) mod buckets`. */
-export function splitRowsByBucket(rows: readonly Row[], keyColumns: readonly Column[], buckets: number): Map<number, Row[]> {
-  const out = new Map<number, Row[]>();
-  for (const row of rows) {
-    const b = buckets === 1 ? 0 : bucketOf(encodeKey(keyColumns, keyColumns.map((c) => row[c.name] ?? null)), buckets);
-    let list = out.get(b);
-    if (!list) out.set(b, (list = []));
-    list.push(row);
-  }
-  return out;
-}
-
-function bucketKeyColumns(table: TableRuntime): Column[] {
-  const def = table.definition;
-  return def.bucketKey.map((k) => def.columns.find((c) => c.name === k)!);
-}
-
 /**
  * Appends to a log table. Each bucket gets exactly one stored batch per request (one IPC stream that
  * may hold several record batches), stamped with the writer id and sequence, so a retry is matched
@@ -46,15 +27,16 @@ export async function appendToLogTable(table: TableRuntime, input: WriteInput, w
     fail('UNSUPPORTED_OPERATION', `table ${table.qualifiedName} has a primary key; write to it with POST .../upsert and .../delete, not append`);
   }
   const def = table.definition;
+  const router = bucketRouter(def);
   const plan = new Map<number, { ipc: Uint8Array; rows: number }>();
-  if (def.bucketKey.length === 0 || def.buckets === 1) {
+  if (!router.keyed || router.buckets === 1) {
     const rows = writeInputRowCount(input);
     if (rows > 0) {
       const batches: A.RecordBatch[] = input.kind === 'arrow' ? input.batches : [rowsToBatch(def.columns, input.rows)];
-      plan.set(def.bucketKey.length === 0 ? table.nextRoundRobinBucket(writer) : 0, { ipc: batchToIpc(batches), rows });
+      plan.set(router.keyed ? 0 : table.nextRoundRobinBucket(writer), { ipc: batchToIpc(batches), rows });
     }
   } else {
-    for (const [b, rows] of splitRowsByBucket(writeInputRows(input), bucketKeyColumns(table), def.buckets)) {
+    for (const [b, rows] of router.splitRows(writeInputRows(input))) {
       plan.set(b, { ipc: batchToIpc(rowsToBatch(def.columns, rows)), rows: rows.length });
     }
   }

@@ -100,10 +100,20 @@ export function resourceCovers(pattern: string, resource: string): boolean {
   return pattern === resource;
 }
 
+/**
+ * The operations a granted one implies on the same resource. As in Kafka's ACLs, `read` and `write`
+ * imply `describe`: a client describes a table before it reads or writes it.
+ */
+const IMPLIED: Readonly<Partial<Record<Operation, readonly Operation[]>>> = { read: ['describe'], write: ['describe'] };
+
+function grantIncludes(grant: Grant, operation: Operation): boolean {
+  return grant.operations.some((op) => op === operation || IMPLIED[op]?.includes(operation) === true);
+}
+
 export function allows(principal: Principal, operation: Operation, resource: string): boolean {
   if (principal.super) return true;
   for (const g of principal.grants) {
-    if (g.operations.includes(operation) && resourceCovers(g.resource, resource)) return true;
+    if (grantIncludes(g, operation) && resourceCovers(g.resource, resource)) return true;
   }
   return false;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fail } from '../common/errors.js';
+import { fail, isDiskFull } from '../common/errors.js';
 import type { TableDefinition } from '../common/schema.js';
 import { tableKind, validateEntityName } from '../common/schema.js';
 import { mkdirDurably, nodeIo, replaceFileDurably, type StorageIo } from '../common/storage-io.js';
@@ -27,22 +27,33 @@ interface CatalogFile {
 export class Catalog {
   private state: CatalogFile;
 
-  private constructor(private readonly file: string, private readonly io: StorageIo, state: CatalogFile) {
+  private constructor(private readonly file: string, private readonly io: StorageIo, state: CatalogFile, private readonly releaseReserve: () => boolean) {
     this.state = state;
   }
 
-  static async open(dataDir: string, io: StorageIo = nodeIo): Promise<Catalog> {
+  /** `releaseReserve`: frees the disk reserve on a full disk, true when it did (see DiskSpace). */
+  static async open(dataDir: string, releaseReserve: () => boolean = () => false, io: StorageIo = nodeIo): Promise<Catalog> {
     await mkdirDurably(io, dataDir);
     const file = path.join(dataDir, 'catalog.json');
-    if (!fs.existsSync(file)) return new Catalog(file, io, { version: 1, nextTableId: 1, databases: {} });
+    if (!fs.existsSync(file)) return new Catalog(file, io, { version: 1, nextTableId: 1, databases: {} }, releaseReserve);
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as CatalogFile;
     if (state.version !== 1 || typeof state.databases !== 'object') throw new Error(`${file} is not a lakestream catalog (version ${String(state.version)})`);
-    return new Catalog(file, io, state);
+    return new Catalog(file, io, state, releaseReserve);
   }
 
-  /** Durable before it is visible: a DDL is answered only after the new catalog survives a power loss. */
+  /**
+   * Durable before it is visible: a DDL is answered only after the new catalog survives a power loss.
+   * A full disk is met once with the reserve's space: a drop on a full disk must still commit.
+   */
   private async commit(next: CatalogFile): Promise<void> {
-    await replaceFileDurably(this.io, this.file, JSON.stringify(next, null, 1), { tmp: `${this.file}.tmp-${process.pid}` });
+    const text = JSON.stringify(next, null, 1);
+    const write = () => replaceFileDurably(this.io, this.file, text, { tmp: `${this.file}.tmp-${process.pid}` });
+    try {
+      await write();
+    } catch (err) {
+      if (!isDiskFull(err) || !this.releaseReserve()) throw err;
+      await write();
+    }
     this.state = next;
   }
 

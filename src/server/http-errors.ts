@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../common/errors.js';
-import { LakestreamError } from '../common/errors.js';
+import { isDiskFull, LakestreamError } from '../common/errors.js';
 
 /** Fastify's own refusals, in our catalogue's words. */
 const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
@@ -17,6 +17,7 @@ const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
 /** Maps anything thrown while serving to the JSON error body; only server faults are 5xx. */
 export function toLakestreamError(err: unknown): LakestreamError {
   if (err instanceof LakestreamError) return err;
+  if (isDiskFull(err)) return new LakestreamError('INSUFFICIENT_STORAGE', 'the disk is full; free space (drop a table, grow the volume) and retry');
   const fe = err as FastifyError;
   const known = fe && typeof fe.code === 'string' ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return new LakestreamError(known[0], known[1]);

@@ -1,12 +1,14 @@
 import type * as A from 'apache-arrow';
 import { copyInto } from '../common/bytes.js';
 import { fail } from '../common/errors.js';
+import { bucketRouter } from '../common/bucket-router.js';
 import { property } from '../common/properties.js';
+import { batchKeys, type LookupKeys } from '../kv/arrow-keys.js';
 import type { KvOp } from '../kv/changelog.js';
 import type { KvBucket, KvPlan } from '../kv/kv-bucket.js';
 import { storedRowsOf } from '../kv/row-columns.js';
 import type { WriteReply, WriterIdentity } from './append.js';
-import { batchKeys, bucketForRow, bucketOfKey, requirePrimaryKey, type LookupKeys } from './primary-key.js';
+import { requirePrimaryKey } from './primary-key.js';
 import type { TableRuntime } from './table-store.js';
 import { writeInputRows, type WriteInput } from './write-input.js';
 
@@ -46,15 +48,21 @@ export async function writePrimaryKeyTable(
   return { rows, buckets: results as WriteReply['buckets'] };
 }
 
-/** Any write, row by row through the table's merge engine. */
+/**
+ * Any write, row by row through the table's merge engine, in request order per bucket. The rows an
+ * upsert's `_change_type` marks as deletes (input.deletes) delete their key, whole.
+ */
 function opWork(table: TableRuntime, kv: readonly KvBucket[], kind: 'upsert' | 'delete', input: WriteInput, targetColumns: readonly string[] | undefined): BucketWork {
   const perBucket = new Map<number, KvOp[]>();
-  for (const row of writeInputRows(input)) {
-    const b = bucketForRow(table, row);
+  const router = bucketRouter(table.definition);
+  const deletes = input.kind === 'rows' ? input.deletes : undefined;
+  writeInputRows(input).forEach((row, i) => {
+    const b = router.ofRow(row);
     let ops = perBucket.get(b);
     if (!ops) perBucket.set(b, (ops = []));
-    ops.push({ kind, key: kv[b]!.keyOf(row), row, ...(targetColumns ? { targetColumns } : {}) });
-  }
+    const key = kv[b]!.keyOf(row);
+    ops.push(deletes?.[i] ? { kind: 'delete', key, row } : { kind, key, row, ...(targetColumns ? { targetColumns } : {}) });
+  });
   return new Map([...perBucket].map(([b, ops]) => [b, { rows: ops.length, plan: () => kv[b]!.plan(ops) }]));
 }
 
@@ -67,13 +75,14 @@ function replacementWork(table: TableRuntime, kv: readonly KvBucket[], input: Wr
   if (input.kind !== 'arrow' || property(table.definition, 'table.merge-engine') !== 'last_row') return undefined;
   const perBucket = new Map<number, { keys: Uint8Array[]; values: Uint8Array[] }>();
   const stored = input.batches.map((batch: A.RecordBatch) => storedRowsOf(table.definition.columns, batch));
-  const keys = input.batches.map((batch) => batchKeys(table, batch));
+  const router = bucketRouter(table.definition);
+  const keys = input.batches.map((batch) => batchKeys(router.keyColumns, batch));
   if (stored.some((s) => s === undefined) || keys.some((k) => k === undefined)) return undefined;
   keys.forEach((batchKeys, n) => {
     const copied = copiedKeys(batchKeys!);
     for (let i = 0; i < copied.length; i++) {
       const key = copied[i]!;
-      const b = bucketOfKey(table, key);
+      const b = router.ofKey(key);
       let w = perBucket.get(b);
       if (!w) perBucket.set(b, (w = { keys: [], values: [] }));
       w.keys.push(key);

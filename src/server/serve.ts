@@ -1,5 +1,8 @@
+import type { AddressInfo } from 'node:net';
 import { createServer } from './app.js';
 import type { ServerConfig } from './config.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { checkPortFree, listenFailure } from './port-check.js';
 
 /**
  * Runs the server until SIGTERM or SIGINT: then it stops accepting, lets in-flight requests finish,
@@ -17,9 +20,27 @@ function safely(write: () => void): void {
   }
 }
 
+/**
+ * Every background promise of the server is handled where it is made (flushes, group commits,
+ * tiering rounds, retention, timers). One that is not is a bug whose effect on the in-memory state
+ * is unknown, so this handler does not keep the process alive (that would hide the bug and could
+ * acknowledge writes on a broken state): it logs the rejection loudly, with its stack, and exits
+ * as Node would; a restart recovers from the log, which holds everything acknowledged.
+ */
+function exitOnUnhandledRejection(log: { fatal(obj: object, msg: string): void }): void {
+  process.on('unhandledRejection', (reason) => {
+    safely(() => log.fatal({ err: reason }, 'unhandled promise rejection (a bug): exiting; a restart recovers from the log'));
+    process.exit(70);
+  });
+}
+
 export async function serve(config: ServerConfig): Promise<void> {
+  // In this order: a refused start creates nothing, and a second server never opens the catalog.
+  await checkPortFree(config.host, config.port);
+  const lock = DataDirLock.acquire(config.dataDir, { host: config.host, port: config.port });
   const server = await createServer(config);
   const log = server.app.log;
+  exitOnUnhandledRejection(log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -37,6 +58,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     safely(() => log.info({ signal }, 'shutting down: finishing in-flight requests'));
     closing.then(
       () => {
+        lock.release();
         safely(() => log.info('closed cleanly'));
         process.exit(0);
       },
@@ -56,6 +78,9 @@ export async function serve(config: ServerConfig): Promise<void> {
     log.info({ signal: 'SIGHUP' }, 'reloading the auth file');
     server.reloadAuth();
   });
-  const address = await server.app.listen({ host: config.host, port: config.port });
+  const address = await server.app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
+    throw listenFailure(err, config.host, config.port);
+  });
+  lock.listening((server.app.server.address() as AddressInfo).port);
   log.info({ address, dataDir: config.dataDir }, 'lakestream is serving');
 }

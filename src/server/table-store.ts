@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { bucketRouter } from '../common/bucket-router.js';
 import { fail } from '../common/errors.js';
 import { property } from '../common/properties.js';
-import { keyEncodingOrder, tableKind } from '../common/schema.js';
+import { tableKind } from '../common/schema.js';
 import { mkdirDurably, nodeIo, type StorageIo } from '../common/storage-io.js';
 import { KvBucket, type KvIndexOptions } from '../kv/kv-bucket.js';
 import { IndexEnv, type IndexWriter } from '../kv/index-writer.js';
@@ -25,10 +26,27 @@ export class TableRuntime {
     readonly kvEnv?: IndexEnv,
   ) {}
 
+  /**
+   * Closes indexes, then logs, then the LMDB environment, each even when an earlier one failed, so
+   * no file stays open (a dropped table's disk space comes back only when its files are closed).
+   * Rejects with the first failure.
+   */
   async close(): Promise<void> {
-    await Promise.all((this.kv ?? []).map((k) => k.close()));
-    await Promise.all(this.logs.map((l) => l.close()));
-    await this.kvEnv?.close();
+    const settled = await Promise.allSettled((this.kv ?? []).map((k) => k.close()));
+    settled.push(...await Promise.allSettled(this.logs.map((l) => l.close())));
+    if (this.kvEnv) settled.push(...await Promise.allSettled([this.kvEnv.close()]));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Why a bucket of this table refuses writes until a restart (its log or its index failed), if one does. */
+  failures(): { bucket: number; message: string }[] {
+    const found: { bucket: number; message: string }[] = [];
+    this.logs.forEach((log, bucket) => {
+      const failure = log.poisonedBy ?? this.kv?.[bucket]?.failure;
+      if (failure) found.push({ bucket, message: failure.message });
+    });
+    return found;
   }
 
   get definition() {
@@ -77,6 +95,7 @@ export function logOptionsFor(entry: TableEntry, dir: string) {
     indexIntervalBytes: parseSizeBytes(property(def, 'table.log.index.interval-size')!),
     compression: property(def, 'table.log.compression') as 'none' | 'lz4' | 'zstd',
     ttlMs: parseDurationMs(property(def, 'table.log.ttl')!),
+    rollIntervalMs: parseDurationMs(property(def, 'table.log.segment.roll-interval')!),
   };
 }
 
@@ -143,20 +162,35 @@ export class TableStore {
     const runtime = this.tables.get(tableId);
     this.tables.delete(tableId);
     await this.tiering.unregister(tableId);
-    if (runtime) await runtime.close();
+    // What a close could not persist (indexes, a flush, on a full disk) is deleted next anyway.
+    if (runtime) await runtime.close().catch(() => undefined);
     this.io.removeTree(this.tableDir(tableId));
   }
 
-  /** Deletes closed segments past table.log.ttl; with the lake on, only those already tiered. */
+  /**
+   * Deletes closed segments past table.log.ttl; with the lake on, only those already tiered, and of
+   * a primary-key table only those its index has applied to LMDB (a restart replays from there).
+   */
   async enforceRetention(now: number): Promise<number> {
     let deleted = 0;
     for (const t of this.tables.values()) {
-      const lake = this.tiering.isEnabled(t.tableId);
-      for (const [b, log] of t.logs.entries()) {
-        deleted += await log.enforceRetention(now, lake ? this.tiering.tieredOffset(t.tableId, b) : undefined);
-      }
+      for (const [b, log] of t.logs.entries()) deleted += await log.enforceRetention(now, this.retentionLimit(t, b));
     }
     return deleted;
+  }
+
+  /** The offset retention must stay below in bucket `b`, if any. */
+  private retentionLimit(t: TableRuntime, b: number): bigint | undefined {
+    const limits: bigint[] = [];
+    if (this.tiering.isEnabled(t.tableId)) limits.push(this.tiering.tieredOffset(t.tableId, b));
+    const kv = t.kv?.[b];
+    if (kv) limits.push(kv.appliedOffset());
+    return limits.reduce<bigint | undefined>((min, x) => (min === undefined || x < min ? x : min), undefined);
+  }
+
+  /** Tables with a bucket that refuses writes until a restart, and why. */
+  failures(): { table: string; buckets: { bucket: number; message: string }[] }[] {
+    return this.all().map((t) => ({ table: t.qualifiedName, buckets: t.failures() })).filter((f) => f.buckets.length > 0);
   }
 
   async closeAll(): Promise<void> {
@@ -176,10 +210,11 @@ async function openPrimaryKey(
   const env = IndexEnv.open(path.join(dir, 'kv'), def.buckets + 2, options.indexWriter);
   const shape = {
     columns: def.columns,
-    keyColumns: keyEncodingOrder(def).map((k) => def.columns.find((c) => c.name === k)!),
+    keyColumns: bucketRouter(def).keyColumns,
     engine: createMergeEngine(def),
     image: property(def, 'table.changelog.image') as 'FULL' | 'WAL',
     prefixColumns: def.bucketKey.length < def.primaryKey.length ? def.bucketKey.length : 0,
+    tableName: `${entry.database}.${entry.name}`,
   };
   const kv = await Promise.all(logs.map((log, b) => KvBucket.open(b, log, env, shape, options)));
   return new TableRuntime(entry, dir, logs, kv, env);

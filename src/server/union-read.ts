@@ -28,6 +28,15 @@ export async function earliestOffset(lake: Lake, tableId: number, bucket: number
 }
 
 /**
+ * OFFSET_OUT_OF_RANGE as every read path reports it: `earliest` (the lake's first offset when it
+ * reaches further back than the local log) and `latest` (the high watermark), the names a scanner's
+ * `onOutOfRange` jumps to.
+ */
+export function outOfRange(offset: bigint, bucket: number, earliest: bigint, latest: bigint): never {
+  fail('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside the log of bucket ${bucket}: valid offsets are ${earliest} to ${latest}`, { earliest: earliest.toString(), latest: latest.toString() });
+}
+
+/**
  * Union read: an offset below the local log start is served from the lake's Parquet files up to the
  * tiered offset; the reader continues from `nextOffset`, which reaches the local log seamlessly.
  */
@@ -36,8 +45,7 @@ export async function readFromLake(lake: Lake, tableId: number, bucket: number, 
   const earliest = lakeEarliest(snapshot, bucket);
   const tiered = tieredOffsetOf(snapshot, bucket);
   if (earliest === undefined || offset < earliest || offset >= tiered) {
-    const from = earliest !== undefined && earliest < log.logStartOffset ? earliest : log.logStartOffset;
-    fail('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside the log of bucket ${bucket}: valid offsets are ${from} to ${log.highWatermark}`, { earliest: from.toString(), latest: log.highWatermark.toString() });
+    outOfRange(offset, bucket, earliest !== undefined && earliest < log.logStartOffset ? earliest : log.logStartOffset, log.highWatermark);
   }
   const range = await readLakeRange(lake.store, snapshot!, bucket, offset, maxRecords, { columns, projection: columns.map((c) => c.name) });
   const n = range.rows.length;

@@ -8,7 +8,7 @@ import type { Row } from '../common/values.js';
 
 /** A write request's body, validated against the table: either JSON rows or conformed Arrow batches. */
 export type WriteInput =
-  | { readonly kind: 'rows'; readonly rows: Row[] }
+  | { readonly kind: 'rows'; readonly rows: Row[]; readonly deletes?: readonly boolean[] }
   | { readonly kind: 'arrow'; readonly batches: A.RecordBatch[]; readonly rowCount: number };
 
 export function writeInputRowCount(input: WriteInput): number {
@@ -26,14 +26,25 @@ export function parseWriteInput(
   maxRows: number,
   opts: RowParseOptions = {},
 ): WriteInput {
-  if (body instanceof Uint8Array) {
-    const { batches } = ipcToBatches(body);
-    const rowCount = batches.reduce((n, b) => n + b.numRows, 0);
-    if (rowCount > maxRows) fail('TOO_MANY_ROWS', `the request carries ${rowCount} rows; at most ${maxRows} per request (--max-rows-per-request)`);
-    const scoped = opts.only ? columns.filter((c) => opts.only!.includes(c.name)) : columns;
-    return { kind: 'arrow', batches: batches.map((b) => conformBatch(scoped, b)), rowCount };
-  }
+  if (body instanceof Uint8Array) return arrowWriteInput(ipcToBatches(body).batches, columns, maxRows, opts);
+  return { kind: 'rows', rows: jsonRowObjects(body, maxRows).map((r, i) => rowFromJson(columns, r, i, opts)) };
+}
+
+/** The body as a JSON array of at most `maxRows` entries (each checked later, by rowFromJson). */
+export function jsonRowObjects(body: unknown, maxRows: number): unknown[] {
   if (!Array.isArray(body)) fail('INVALID_VALUE', 'the body must be a JSON array of row objects, or an Arrow IPC stream with content-type application/vnd.apache.arrow.stream');
-  if (body.length > maxRows) fail('TOO_MANY_ROWS', `the request carries ${body.length} rows; at most ${maxRows} per request (--max-rows-per-request)`);
-  return { kind: 'rows', rows: body.map((r, i) => rowFromJson(columns, r, i, opts)) };
+  checkRowCount(body.length, maxRows);
+  return body;
+}
+
+/** Decoded Arrow batches conformed to the table (or to the `only` columns). */
+export function arrowWriteInput(batches: A.RecordBatch[], columns: readonly Column[], maxRows: number, opts: RowParseOptions = {}): WriteInput {
+  const rowCount = batches.reduce((n, b) => n + b.numRows, 0);
+  checkRowCount(rowCount, maxRows);
+  const scoped = opts.only ? columns.filter((c) => opts.only!.includes(c.name)) : columns;
+  return { kind: 'arrow', batches: batches.map((b) => conformBatch(scoped, b)), rowCount };
+}
+
+export function checkRowCount(rows: number, maxRows: number): void {
+  if (rows > maxRows) fail('TOO_MANY_ROWS', `the request carries ${rows} rows; at most ${maxRows} per request (--max-rows-per-request)`);
 }

@@ -1,4 +1,5 @@
-import { keyEncodingOrder, tableKind } from '../common/schema.js';
+import { bucketRouter } from '../common/bucket-router.js';
+import { tableKind } from '../common/schema.js';
 import { encodeKey } from '../common/key-encoding.js';
 import { fail } from '../common/errors.js';
 import { property } from '../common/properties.js';
@@ -29,7 +30,7 @@ export async function compactOnce(store: ObjectStore, table: TierableTable, now:
   const prefix = lakeTablePrefix(table.database, table.name);
   const head = await readLakeHead(store, prefix);
   if (!head.snapshot) return { snapshot: null, committed: false };
-  const keyColumns = keyEncodingOrder(def).map((k) => def.columns.find((c) => c.name === k)!);
+  const keyColumns = bucketRouter(def).keyColumns;
   const keyOf = (row: Row) => Buffer.from(encodeKey(keyColumns, keyColumns.map((c) => row[c.name] ?? null))).toString('latin1');
   const compression = property(def, 'table.datalake.compression') as ParquetCompression;
   const rowGroupRows = Number(property(def, 'table.datalake.row-group-rows'));

@@ -47,6 +47,8 @@ interface TableState {
   lastCompactionAt: number;
 }
 
+const BACKOFF_MAX_MS = 30_000;
+
 /**
  * Moves each lake-enabled table's log into the lake every `table.datalake.freshness`, one round at a
  * time per table; rounds run back to back until caught up. Failures (S3 down, slow, refusing) are
@@ -83,7 +85,13 @@ export class TieringService {
   private schedule(state: TableState, delayMs: number): void {
     if (this.closed || this.tables.get(state.table.tableId) !== state) return;
     clearTimeout(state.timer);
-    state.timer = setTimeout(() => void this.exclusive(state, () => this.round(state)), delayMs);
+    // round() turns its failures into a retry; a throw from that handling itself is logged, never left unhandled.
+    state.timer = setTimeout(() => {
+      this.exclusive(state, () => this.round(state)).catch((err: unknown) => {
+        this.opts.logger.warn({ table: `${state.table.database}.${state.table.name}`, err: (err as Error)?.message ?? String(err) }, 'tiering round failed outside its retry handling; will retry');
+        this.schedule(state, this.opts.backoffMaxMs ?? BACKOFF_MAX_MS);
+      });
+    }, delayMs);
     state.timer.unref();
   }
 
@@ -116,7 +124,7 @@ export class TieringService {
     } catch (err) {
       state.failures += 1;
       state.lastError = err instanceof Error ? err.message : String(err);
-      const backoff = Math.min(this.opts.backoffMaxMs ?? 30_000, 500 * 2 ** Math.min(state.failures, 10));
+      const backoff = Math.min(this.opts.backoffMaxMs ?? BACKOFF_MAX_MS, 500 * 2 ** Math.min(state.failures, 10));
       const delay = Math.round(backoff * (0.8 + Math.random() * 0.4));
       this.opts.logger.warn({ table: `${state.table.database}.${state.table.name}`, failures: state.failures, retryInMs: delay, err: state.lastError }, 'tiering round failed; will retry');
       this.schedule(state, delay);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Column } from '../../src/common/schema.js';
 import type { ScanRecord } from '../../src/client/index.js';
 import { connect } from '../../src/client/index.js';
+import { until } from '../reliability/support.js';
 import { TestingServer } from './testing-server.js';
 
 const logColumns: Column[] = [
@@ -135,6 +136,26 @@ describe('client against a testing server', () => {
     await expect(l.lookup({ v: 'x' })).rejects.toMatchObject({ code: 'UNKNOWN_COLUMN' });
   });
 
+  it('writes changelog rows by _change_type, and refuses a bad row before it is batched', async () => {
+    const { server, conn } = setup();
+    const t = await conn.table('db', 'users');
+    const w = t.upsertWriter({ lingerMs: 0 });
+    expect(w.validate({ k: 1, v: 'a', _change_type: '+I' })).toBe('upsert');
+    expect(w.validate({ k: 1, v: 'ignored', _change_type: '-D' })).toBe('delete');
+    expect(w.validate({ k: 1, _change_type: '-U' })).toBe('skip');
+    expect(() => w.validate({ k: 1, _change_type: '+A' })).toThrow('_change_type "+A" is not one of +I or +U (upsert), -D (delete the key), -U (ignored)');
+    expect(() => w.tryChange({ k: 'x' })).toThrow("column 'k' (int64)");
+    expect(w.tryChange({ k: 1, _change_type: '-U' })).toBeUndefined();
+    const acks = [w.tryChange({ k: 1, v: 'a' }), w.tryChange({ k: 1, v: 'a', _change_type: '-D' })];
+    const replies = await Promise.all(acks);
+    expect(replies.map((r) => r!.rows)).toEqual([1, 1]);
+    await w.flush(); // the refused row was never batched: nothing to report
+    expect(server.requests.filter((r) => r.method === 'POST').map((r) => r.path.split('/').pop())).toEqual(['upsert', 'delete']);
+    const { pipeline } = await import('node:stream/promises');
+    const { Readable } = await import('node:stream');
+    await expect(pipeline(Readable.from([{ k: 2, _change_type: 'X' }]), w.toWritable())).rejects.toMatchObject({ code: 'INVALID_VALUE' });
+  });
+
   it('answers prefix lookups with every row under the bucket key', async () => {
     const { conn } = setup();
     const t = await conn.table('db', 'users');
@@ -186,7 +207,8 @@ describe('client against a testing server', () => {
     const s = t.scanner({ from: 'latest', format: 'json', columns: ['msg'], waitMs: 20 });
     const it = s[Symbol.asyncIterator]();
     const pending = take(it, 1);
-    await new Promise((r) => setTimeout(r, 10));
+    // The scanner knows its positions once it has resolved `latest` (1): a row appended now is after it.
+    await until('the scanner to resolve latest', async () => Object.keys(s.positions()).length > 0);
     server.appendRows('events', [{ id: 2n, msg: 'new', at: null }]);
     expect((await pending).map((r) => r.row)).toEqual([{ msg: 'new' }]);
     expect(server.requests.filter((r) => r.path.endsWith('/records')).every((r) => r.query.get('columns') === 'msg')).toBe(true);

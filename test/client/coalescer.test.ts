@@ -20,9 +20,9 @@ describe('lookup coalescer', () => {
 
   it('gathers calls made during the linger into one batch', async () => {
     const batches: number[][] = [];
-    const c = new Coalescer<number, number>({ maxBatch: 100, lingerMs: 20, maxInFlight: 4, dispatch: async (xs) => { batches.push(xs); return xs; } });
+    const c = new Coalescer<number, number>({ maxBatch: 100, lingerMs: 200, maxInFlight: 4, dispatch: async (xs) => { batches.push(xs); return xs; } });
     const a = c.add(1);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise(setImmediate); // a later turn, well inside the linger
     const b = c.add(2);
     await Promise.all([a, b]);
     expect(batches).toEqual([[1, 2]]);

@@ -33,6 +33,15 @@ describe('client errors', () => {
     expect(codeForStatus(418)).toBe('INTERNAL');
   });
 
+  it('keeps a 503 STORAGE_ERROR, a 507 and a 500 not retriable; a bodyless 507 is INSUFFICIENT_STORAGE', () => {
+    const storage = errorFromResponse(503, { error: { code: 'STORAGE_ERROR', message: 'index failed' } });
+    expect([storage.code, storage.retriable]).toEqual(['STORAGE_ERROR', false]);
+    const full = errorFromResponse(507, { error: { code: 'INSUFFICIENT_STORAGE', message: 'disk full' } });
+    expect([full.code, full.status, full.retriable]).toEqual(['INSUFFICIENT_STORAGE', 507, false]);
+    expect(errorFromResponse(507, undefined).code).toBe('INSUFFICIENT_STORAGE');
+    expect(errorFromResponse(500, undefined).retriable).toBe(false);
+  });
+
   it('marks 503 OVERLOADED retriable and carries Retry-After in ms', () => {
     const e = errorFromResponse(503, { error: { code: 'OVERLOADED', message: 'busy' } }, '2');
     expect(e.retriable).toBe(true);
@@ -55,6 +64,9 @@ describe('client errors', () => {
     expect(e.retriable).toBe(true);
     expect(e.details?.requestSent).toBe(false);
     expect(mayHaveReachedServer(e)).toBe(false);
+    const named = networkError(new TypeError('fetch failed', { cause }), 'GET /v1/health', 'http://127.0.0.1:1');
+    expect(named.message).toBe('GET /v1/health: cannot reach the server at http://127.0.0.1:1 (ECONNREFUSED)');
+    expect(named.details).toMatchObject({ server: 'http://127.0.0.1:1', cause: 'ECONNREFUSED' });
   });
 
   it('treats a reset or a timeout as possibly delivered', () => {

@@ -31,10 +31,26 @@ describe('retry policy', () => {
     expect(retryDelayMs(1, new Error('bug'), noJitter)).toBeNull();
   });
 
-  it('retries NETWORK, TIMEOUT, INTERNAL, STORAGE_ERROR, SHUTTING_DOWN', () => {
-    for (const code of ['NETWORK', 'TIMEOUT', 'INTERNAL', 'STORAGE_ERROR', 'SHUTTING_DOWN'] as const) {
+  it('retries NETWORK, TIMEOUT, OVERLOADED, SHUTTING_DOWN, REQUEST_TIMEOUT, LAKE_UNAVAILABLE', () => {
+    for (const code of ['NETWORK', 'TIMEOUT', 'OVERLOADED', 'SHUTTING_DOWN', 'REQUEST_TIMEOUT', 'LAKE_UNAVAILABLE'] as const) {
       expect(retryDelayMs(1, new LakestreamError(code, 'x'), noJitter)).toBe(100);
     }
+  });
+
+  it('does not retry a server bug, a storage fault or a full disk', () => {
+    for (const code of ['INTERNAL', 'STORAGE_ERROR', 'INSUFFICIENT_STORAGE'] as const) {
+      expect(retryDelayMs(1, new LakestreamError(code, 'x'), noJitter)).toBeNull();
+    }
+  });
+
+  it('withRetry makes one attempt only when the server reports a storage fault', async () => {
+    let attempts = 0;
+    const failing = withRetry(async () => {
+      attempts++;
+      throw new LakestreamError('STORAGE_ERROR', 'the index could not be written');
+    }, noJitter, { sleep: async () => undefined });
+    await expect(failing).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(attempts).toBe(1);
   });
 
   it('gives up after maxAttempts attempts in all', () => {

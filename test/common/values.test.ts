@@ -13,7 +13,11 @@ describe('JSON value forms', () => {
     expect(valueToJson('int64', 9223372036854775807n)).toBe('9223372036854775807');
     expect(valueToJson('int64', 42n)).toBe(42);
     expect(() => jsonToValue(col('int64'), 2 ** 60)).toThrow(LakestreamError);
-    expect(() => jsonToValue(col('int64'), '9223372036854775808')).toThrow(LakestreamError);
+    expect(() => jsonToValue(col('int64'), '9223372036854775808')).toThrow(/out of range: int64 holds -9223372036854775808 to 9223372036854775807/);
+    expect(() => jsonToValue(col('int64'), '-9223372036854775809')).toThrow(/out of range/);
+    expect(() => jsonToValue(col('int64'), '9'.repeat(100_000))).toThrow(/out of range/);
+    expect(jsonToValue(col('int64'), '-0009223372036854775808')).toBe(-9223372036854775808n);
+    expect(() => jsonToValue(col('int64'), '12a')).toThrow(/expected an int64 as a number or a decimal string/);
   });
   it('reads timestamps as epoch ms or ISO-8601 (UTC when no zone is given)', () => {
     expect(jsonToValue(col('timestamp'), '2024-01-01T00:00:00Z')).toBe(Date.UTC(2024, 0, 1));

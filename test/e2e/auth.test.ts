@@ -9,9 +9,10 @@ const OWNER = 'shop-owner-token-0123456789';
 const READER = 'orders-reader-token-012345';
 const WRITER = 'orders-writer-token-012345';
 const VIEWER = 'global-viewer-token-012345';
+const STRANGER = 'other-db-only-token-012345';
 const WRONG = 'not-a-known-token-0123456789';
 const ROTATED = 'rotated-token-after-sighup-01';
-const ALL_TOKENS = [ADMIN, OWNER, READER, WRITER, VIEWER, WRONG, ROTATED];
+const ALL_TOKENS = [ADMIN, OWNER, READER, WRITER, VIEWER, STRANGER, WRONG, ROTATED];
 
 const policy = {
   tokens: {
@@ -20,6 +21,7 @@ const policy = {
     [READER]: { principal: 'orders-reader', grants: [{ resource: 'shop.orders', operations: ['read', 'describe'] }] },
     [WRITER]: { principal: 'orders-writer', grants: [{ resource: 'shop.orders', operations: ['write'] }] },
     [VIEWER]: { principal: 'viewer', grants: [{ resource: '*', operations: ['describe'] }] },
+    [STRANGER]: { principal: 'stranger', grants: [{ resource: 'other.*', operations: ['read', 'write'] }] },
   },
 };
 
@@ -95,7 +97,10 @@ describe('auth: bearer tokens and grants', () => {
       properties: { 'table.datalake.enabled': 'true', 'table.datalake.freshness': '1h' },
     };
     await guarded('PUT', `${T}/users`, users, WRITER, OWNER);
-    expect((await guarded('GET', `${T}/orders`, undefined, WRITER, READER)).name).toBe('orders');
+    expect((await guarded('GET', `${T}/orders`, undefined, STRANGER, READER)).name).toBe('orders');
+    // write (like read) implies describe of the same table, so a writer's client can describe it first.
+    expect((await as(WRITER, 'GET', `${T}/orders`)).status).toBe(200);
+    expect((await as(WRITER, 'GET', `${T}/users`)).status).toBe(403);
     expect((await as(READER, 'GET', `${T}/users`)).status).toBe(403);
     expect((await as(VIEWER, 'GET', `${T}/users`)).status).toBe(200);
     await guarded('PUT', `${T}/scratch`, orders, VIEWER, ADMIN);
@@ -125,7 +130,7 @@ describe('auth: bearer tokens and grants', () => {
     const recs = await guarded('GET', `${T}/orders/buckets/0/records?offset=0`, undefined, WRITER, READER);
     expect(recs.records.map((r: any) => r.item)).toEqual(['tea', 'jam']);
     expect((await guarded('GET', `${T}/orders/buckets/0/offsets?at=latest`, undefined, WRITER, READER)).offset).toBe('2');
-    expect((await guarded('GET', `${T}/orders/buckets/0`, undefined, WRITER, READER)).highWatermark).toBe('2');
+    expect((await guarded('GET', `${T}/orders/buckets/0`, undefined, STRANGER, READER)).highWatermark).toBe('2');
     // The reader's grant names shop.orders only; the owner's shop.* covers it too.
     expect((await as(OWNER, 'GET', `${T}/orders/buckets/0/records`)).status).toBe(200);
     expect((await as(ADMIN, 'POST', `${T}/orders/append`, [{ id: 3 }])).status).toBe(200);
@@ -157,6 +162,14 @@ describe('auth: bearer tokens and grants', () => {
     await expect(connect(server.url, { retry: { maxAttempts: 1 } }).admin().listDatabases()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await connect(server.url).health()).toBe(true);
     await conn.close();
+    // A token granted only write on the table describes it and writes through the client (as the CLI does).
+    const writerConn = connect(server.url, { token: WRITER, retry: { maxAttempts: 1 } });
+    const writable = await writerConn.table('shop', 'orders');
+    const w = writable.appendWriter();
+    await w.append({ id: 4, item: 'ham' });
+    await w.close();
+    expect(await orders.offset(0, 'latest')).toBe(4n);
+    await writerConn.close();
   });
 
   it('reloads the auth file on SIGHUP: new tokens work, removed ones stop', async () => {

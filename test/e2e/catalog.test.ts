@@ -65,6 +65,24 @@ describe('catalog over HTTP', () => {
     expect(r.body.error.code).toBe('ROUTE_NOT_FOUND');
   });
 
+  it('answers a wrong method on a known path with 405 and Allow, not 404', async () => {
+    const r = await call(server.url, 'POST', '/v1/databases/shop?ifNotExists=true');
+    expect(r.status).toBe(405);
+    expect(r.headers.get('allow')).toBe('DELETE, GET, HEAD, PUT');
+    expect(r.body.error).toEqual({ code: 'METHOD_NOT_ALLOWED', message: 'POST is not allowed on /v1/databases/shop?ifNotExists=true; it takes DELETE, GET, HEAD, PUT (see docs/API.md)' });
+    const append = await call(server.url, 'GET', '/v1/databases/shop/tables/events/append');
+    expect([append.status, append.headers.get('allow'), append.body.error.code]).toEqual([405, 'POST', 'METHOD_NOT_ALLOWED']);
+    expect((await call(server.url, 'GET', '/v1/databases')).body.databases).toContain('shop');
+  });
+
+  it('creates a table again with ifNotExists=true as a no-op, and refuses it without', async () => {
+    const again = await call(server.url, 'PUT', '/v1/databases/shop/tables/users?ifNotExists=true', { columns: cols, primaryKey: ['id'] });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ kind: 'primary-key', created: false });
+    const dup = await call(server.url, 'PUT', '/v1/databases/shop/tables/users', { columns: cols, primaryKey: ['id'] });
+    expect([dup.status, dup.body.error.code]).toEqual([409, 'TABLE_EXISTS']);
+  });
+
   it('refuses to drop a database with tables unless cascade', async () => {
     await call(server.url, 'PUT', '/v1/databases/tmp');
     await call(server.url, 'PUT', '/v1/databases/tmp/tables/t', { columns: cols });

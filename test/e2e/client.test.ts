@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, ScanRecord } from '../../src/client/index.js';
 import { connect } from '../../src/client/index.js';
+import { until } from '../reliability/support.js';
 import { startServer, type ServerProcess } from './helpers.js';
 
 let server: ServerProcess;
@@ -76,12 +77,55 @@ describe('client: a user creates a log table, writes with a batching writer and 
     expect(total).toBe(1000n);
   });
 
+  it("scans to: 'latest' and ends at the high watermarks of its start, without rows written later", async () => {
+    const t = await conn.table('clientdb', 'events');
+    for (const format of ['arrow', 'json'] as const) {
+      const s = t.scanner({ from: 'earliest', to: 'latest', maxRecords: 64, format });
+      const ids: bigint[] = [];
+      for await (const rec of s) {
+        if (ids.length === 0) {
+          const w = t.appendWriter({ lingerMs: 0 });
+          await w.append({ id: 777_000 });
+          await w.close();
+        }
+        ids.push(rec.row.id as bigint);
+      }
+      expect(ids.filter((id) => id < 1000n).sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 1000 }, (_, i) => BigInt(i)));
+      // The row appended during the arrow pass is below the json pass's end: only that pass sees it.
+      expect(ids.filter((id) => id >= 777_000n)).toEqual(format === 'arrow' ? [] : [777_000n]);
+      expect(s.isStopped).toBe(true);
+    }
+    const none = t.scanner({ from: 'latest', to: 'latest' });
+    const rest: ScanRecord[] = [];
+    for await (const rec of none) rest.push(rec);
+    expect(rest).toEqual([]);
+    expect(() => t.scanner({ to: 'earliest' as 'latest' })).toThrow(/to must be 'latest'/);
+  });
+
+  it("scans a primary-key table from 'full' to 'latest': the current rows, and ends", async () => {
+    const admin = conn.admin();
+    await admin.createTable('clientdb', 'people', { columns: [{ name: 'id', type: 'int64', nullable: false }, { name: 'name', type: 'string' }], primaryKey: ['id'], buckets: 2 });
+    const t = await conn.table('clientdb', 'people');
+    const w = t.upsertWriter({ lingerMs: 0 });
+    for (let i = 0; i < 20; i++) void w.upsert({ id: i, name: `p${i}` });
+    await w.flush();
+    void w.upsert({ id: 3, name: 'changed' });
+    await w.close();
+    const seen: string[] = [];
+    for await (const rec of t.scanner({ from: 'full', to: 'latest' })) seen.push(`${rec.changeType} ${rec.row.id} ${rec.row.name}`);
+    // The snapshot is taken after the ends are read, so it already holds every change below them.
+    expect(seen).toHaveLength(20);
+    expect(seen.every((l) => l.startsWith('+I '))).toBe(true);
+    expect(seen).toContain('+I 3 changed');
+  });
+
   it('tails from latest in JSON and sees a row appended afterwards', async () => {
     const t = await conn.table('clientdb', 'events');
     const s = t.scanner({ from: 'latest', format: 'json', columns: ['id'], waitMs: 500 });
     const it = s[Symbol.asyncIterator]();
     const pending = take(it, 1);
-    await new Promise((r) => setTimeout(r, 100));
+    // The scanner knows its positions once it has resolved `latest`: a row appended now is after it.
+    await until('the scanner to resolve latest', async () => Object.keys(s.positions()).length > 0);
     const w = t.appendWriter({ lingerMs: 0 });
     await w.append({ id: 424242 });
     await w.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { call, startServer } from './helpers.js';
+import { until } from '../reliability/support.js';
 
 const T = '/v1/databases/c/tables/events';
 const ROWS_PER_REQUEST = 100;
@@ -38,7 +39,7 @@ describe('kill -9 during appends', () => {
       }
     };
     const writers = [0, 1, 2, 3].map(writer);
-    await new Promise((r) => setTimeout(r, 1500));
+    await until('appends acknowledged', async () => acked.size > 1000);
     await server.kill9();
     stop = true;
     await Promise.all(writers);
@@ -80,7 +81,7 @@ describe('kill -9 during upserts', () => {
       }
     };
     const writers = [0, 1, 2].map(writer);
-    await new Promise((r) => setTimeout(r, 1500));
+    await until('every key upserted at least twice', async () => ackedVersion.size === 300 && Math.min(...ackedVersion.values()) >= 2);
     await server.kill9();
     stop = true;
     await Promise.all(writers);

@@ -83,6 +83,17 @@ describe('lake tiering of a log table', () => {
     expect(stats[0]!.stats_min_value).not.toBeNull();
   });
 
+  it('rolls a small table\'s only segment by time, so tiered rows leave the disk and union read still has them', async () => {
+    const properties = { 'table.datalake.enabled': 'true', 'table.datalake.freshness': '1s', 'table.log.segment.roll-interval': '1s', 'table.log.ttl': '2s' };
+    expect((await call(server.url, 'PUT', `${T}/small`, { columns: [{ name: 'id', type: 'int64', nullable: false }], properties })).status).toBe(201);
+    expect((await call(server.url, 'POST', `${T}/small/append`, Array.from({ length: 20 }, (_, id) => ({ id })))).status).toBe(200);
+    await until('tiering', async () => (await call(server.url, 'GET', `${T}/small/lake`)).body.buckets[0].tieredOffset === '20');
+    // 20 rows are far below table.log.segment.file-size: only the time roll closes their segment.
+    await until('the rolled, tiered segment deleted', async () => (await call(server.url, 'GET', `${T}/small/buckets/0`)).body.localLogStartOffset === '20');
+    expect((await call(server.url, 'POST', `${T}/small/append`, [{ id: 20 }, { id: 21 }])).status).toBe(200);
+    expect((await readAll('small', 0)).map((r) => r.id)).toEqual(Array.from({ length: 22 }, (_, i) => i));
+  });
+
   it('refuses bad lake properties', async () => {
     const r = await call(server.url, 'PUT', `${T}/bad`, { columns: [{ name: 'a', type: 'int32' }], properties: { 'table.datalake.freshness': '200ms' } });
     expect(r.status).toBe(400);

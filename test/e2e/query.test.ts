@@ -36,6 +36,12 @@ beforeAll(async () => {
   await call(server.url, 'PUT', `${T}/users`, { columns: [{ name: 'id', type: 'int64' }, { name: 'name', type: 'string' }], primaryKey: ['id'], properties: lake });
   await call(server.url, 'POST', `${T}/events/append`, Array.from({ length: 30 }, (_, i) => ({ id: i, kind: i % 3 === 0 ? 'click' : 'view' })));
   await call(server.url, 'POST', `${T}/users/upsert`, [{ id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }]);
+  // Tables that do not tier into the lake: a log table named with a dash, a primary-key table in two buckets.
+  await call(server.url, 'PUT', `${T}/plain-events`, { columns: [{ name: 'id', type: 'int64' }, { name: 'kind', type: 'string' }], buckets: 2 });
+  await call(server.url, 'PUT', `${T}/plain_users`, { columns: [{ name: 'id', type: 'int64', nullable: false }, { name: 'name', type: 'string' }], primaryKey: ['id'], buckets: 2 });
+  await call(server.url, 'POST', `${T}/plain-events/append`, Array.from({ length: 40 }, (_, i) => ({ id: i, kind: i % 4 === 0 ? 'click' : 'view' })));
+  await call(server.url, 'POST', `${T}/plain_users/upsert`, [{ id: 1, name: 'ann' }, { id: 2, name: 'bob' }, { id: 3, name: 'cy' }]);
+  await call(server.url, 'POST', `${T}/plain_users/upsert`, [{ id: 2, name: 'bo' }, { id: 3, _change_type: '-D' }]);
   await tiered('events', '30');
   await tiered('users', '3');
 });
@@ -57,6 +63,44 @@ describe('lakestream query', () => {
     expect(fresh.stdout).toBe('id,name\n1,anna\n3,cy\n');
     const table = await query('SELECT count(*) AS n FROM q.users');
     expect(table.stdout).toMatch(/\| n +\|/);
+  });
+
+  it('reads a table that does not tier into the lake from the server, and says so', async () => {
+    const log = await query('SELECT kind, count(*) AS n FROM q.plain-events GROUP BY kind ORDER BY kind', '--format', 'json');
+    expect(log.code, log.stderr).toBe(0);
+    expect(JSON.parse(log.stdout)).toEqual([{ kind: 'click', n: 10 }, { kind: 'view', n: 30 }]);
+    expect(log.stderr).toBe("lakestream: q.plain-events does not tier into the lake (table.datalake.enabled is not true): read from the server's log instead\n");
+    const pk = await query('SELECT u.id, u.name FROM q.plain_users u ORDER BY u.id', '--format', 'csv');
+    expect(pk.code, pk.stderr).toBe(0);
+    expect(pk.stdout).toBe('id,name\n1,ann\n2,bo\n');
+    expect(pk.stderr).toContain("q.plain_users does not tier into the lake (table.datalake.enabled is not true): read from the server's index instead");
+    const quoted = await query('SELECT count(*) AS n FROM "q"."plain-events" JOIN q.plain_users USING (id)', '--format', 'json');
+    expect(JSON.parse(quoted.stdout)).toEqual([{ n: 2 }]);
+  });
+
+  it('says when a lake table has records not tiered yet (without --fresh)', async () => {
+    const hourly = { 'table.datalake.enabled': 'true', 'table.datalake.freshness': '1h' };
+    await call(server.url, 'PUT', `${T}/hourly`, { columns: [{ name: 'id', type: 'int64' }], properties: hourly });
+    await call(server.url, 'POST', `${T}/hourly/append`, [{ id: 1 }, { id: 2 }]);
+    const r = await query('SELECT count(*) AS n FROM q.hourly', '--format', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ n: 0 }]);
+    expect(r.stderr).toBe('lakestream: q.hourly: 2 records are not in the lake yet; --fresh reads them too\n');
+    const fresh = await query('SELECT count(*) AS n FROM q.hourly', '--fresh', '--format', 'json');
+    expect(JSON.parse(fresh.stdout)).toEqual([{ n: 2 }]);
+    expect(fresh.stderr).toBe('');
+  });
+
+  it('names a table that does not exist in our words, not DuckDB\'s', async () => {
+    const noDb = await query('SELECT * FROM shop.events');
+    expect(noDb.code).toBe(2);
+    expect(noDb.stderr).toBe('lakestream: table shop.events does not exist\n');
+    const noTable = await query('SELECT * FROM q.users u JOIN q.nope n USING (id)');
+    expect(noTable.stderr).toBe('lakestream: table q.nope does not exist\n');
+    const listed = await query('SELECT * FROM q.users, q.missing');
+    expect(listed.stderr).toBe('lakestream: table q.missing does not exist\n');
+    const bare = await query('SELECT * FROM users');
+    expect(bare.stderr).toBe('lakestream: table users does not exist; name tables as db.table\n');
   });
 
   it('says what is wrong with bad SQL, with a non-zero exit', async () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { batchRows, ipcToBatches } from '../../src/common/arrow.js';
 import type { Column } from '../../src/common/schema.js';
 import { seededRandom } from '../../src/common/seeded-random.js';
@@ -21,11 +21,11 @@ afterEach(async () => {
 });
 afterAll(() => writer.close());
 
-async function openBucket(dir: string, rowCache = new RowCache(1 << 20), keyFilterMinKeys?: number, logIo?: StorageIo): Promise<KvBucket> {
+async function openBucket(dir: string, rowCache = new RowCache(1 << 20), keyFilterMinKeys?: number, index = { writer, memtableBytes: 64 << 20 }, logIo?: StorageIo): Promise<KvBucket> {
   const log = await openLog(path.join(dir, 'log'), logIo ? { io: logIo } : {});
-  const env = IndexEnv.open(path.join(dir, 'kv'), 3, writer);
+  const env = IndexEnv.open(path.join(dir, 'kv'), 3, index.writer);
   const def = { columns, primaryKey: ['id'], bucketKey: ['id'], buckets: 1, properties: {} } as never;
-  const kv = await KvBucket.open(0, log, env, { columns, keyColumns: [columns[0]!], engine: createMergeEngine(def), image: 'FULL', prefixColumns: 0 }, { flushIntervalMs: 3_600_000, memtableBytes: 64 << 20, rowCache, keyFilterMinKeys });
+  const kv = await KvBucket.open(0, log, env, { columns, keyColumns: [columns[0]!], engine: createMergeEngine(def), image: 'FULL', prefixColumns: 0 }, { flushIntervalMs: 3_600_000, memtableBytes: index.memtableBytes, rowCache, keyFilterMinKeys });
   closers.push(() => env.close(), () => log.close(), () => kv.close());
   return kv;
 }
@@ -39,6 +39,45 @@ const read = (kv: KvBucket, id: number) => {
   const bytes = kv.readBorrowed(kv.keyOf({ id }));
   return bytes === undefined ? undefined : decodeRow(columns, bytes).v;
 };
+
+/** A bucket whose index writer thread fails its `failingWrite`-th LMDB write (the thread reads the failpoint when it starts, at open). */
+async function openFailingBucket(failingWrite: number, memtableBytes = 64 << 20): Promise<KvBucket> {
+  const failing = new IndexWriter();
+  closers.push(() => failing.close());
+  vi.stubEnv('LAKESTREAM_FAILPOINTS', `index.write=throw@${failingWrite}`);
+  try {
+    return await openBucket(tempDir('lakestream-kv-'), undefined, undefined, { writer: failing, memtableBytes });
+  } finally {
+    vi.unstubAllEnvs();
+  }
+}
+
+describe('KvBucket flush failures', () => {
+  it('a failed flush refuses the writes after it and every later flush; reads still see every acknowledged row', async () => {
+    const kv = await openFailingBucket(2);
+    await upsert(kv, 1, 'a');
+    await kv.flush();
+    await upsert(kv, 2, 'b');
+    await expect(kv.flush()).rejects.toMatchObject({ code: 'STORAGE_ERROR', status: 503, retriable: false, message: expect.stringMatching(/failpoint index\.write.*until a restart replays the changelog/) });
+    expect(kv.failure?.code).toBe('STORAGE_ERROR');
+    await expect(upsert(kv, 3, 'c')).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    // No later flush may record an applied offset past the rows that never reached LMDB.
+    await expect(kv.flush()).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(kv.appliedOffset()).toBe(1n);
+    expect([read(kv, 1), read(kv, 2), read(kv, 3)]).toEqual(['a', 'b', undefined]);
+  });
+
+  it('a size-triggered flush that fails is handled, not left to reject unobserved; the next write is refused', async () => {
+    const kv = await openFailingBucket(1, 256 << 10);
+    // The commit that fills the memtable starts a flush it does not wait for (below twice the
+    // limit); writes go on until that flush's failure refuses one. Unhandled, it would fail the run.
+    let refusal: unknown;
+    for (let id = 0; refusal === undefined && id < 10_000; id++) await upsert(kv, id, 'x'.repeat(1000)).catch((err: unknown) => (refusal = err));
+    expect(refusal).toMatchObject({ code: 'STORAGE_ERROR' });
+    await expect(upsert(kv, -1, 'refused')).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(read(kv, 0)).toBe('x'.repeat(1000));
+  });
+});
 
 describe('KvBucket memtables', () => {
   it('serves a frozen memtable while its flush runs, and writes made meanwhile after it', async () => {
@@ -76,7 +115,7 @@ describe('KvBucket memtables', () => {
   it('acknowledges a write that changes nothing only once the write in flight it was planned against is durable', async () => {
     const dir = tempDir('lakestream-kv-');
     const disk = new TestingDisk(dir, 'cut', seededRandom(1));
-    const kv = await openBucket(dir, undefined, undefined, disk.io());
+    const kv = await openBucket(dir, undefined, undefined, undefined, disk.io());
     await upsert(kv, 1, 'a');
     const key = kv.keyOf({ id: 1 });
     const del = () => kv.commit(kv.plan([{ kind: 'delete', key, row: { id: 1 } }]));
@@ -85,7 +124,7 @@ describe('KvBucket memtables', () => {
     disk.powerLoss(); // ...and the power goes the moment that is acknowledged
     expect(await first).not.toBe('lost');
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
-    const again = await openBucket(dir, undefined, undefined, disk.io());
+    const again = await openBucket(dir, undefined, undefined, undefined, disk.io());
     expect(read(again, 1)).toBeUndefined();
   });
 

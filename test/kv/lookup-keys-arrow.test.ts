@@ -6,7 +6,8 @@ import { readIpcBatchLayout } from '../../src/common/arrow-ipc-layout.js';
 import { COLUMN_TYPES, type Column, type ColumnType, type TableDefinition } from '../../src/common/schema.js';
 import type { Row, Value } from '../../src/common/values.js';
 import { ArrowKeyEncoder, encodeKey } from '../../src/common/key-encoding.js';
-import { lookupKeys, type LookupKeys } from '../../src/server/primary-key.js';
+import type { LookupKeys } from '../../src/kv/arrow-keys.js';
+import { lookupKeys } from '../../src/server/primary-key.js';
 import type { TableRuntime } from '../../src/server/table-store.js';
 import { int, mulberry32, randomValue, type Rng } from '../common/random-values.js';
 

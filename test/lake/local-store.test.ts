@@ -89,7 +89,7 @@ describe('local object store', () => {
 describe('testing object store', () => {
   it('testing store: fails the next N calls of the chosen ops, then heals', async () => {
     const t = new TestingObjectStore(store).failNext(2, ['put']);
-    await expect(t.put('a', bytes('1'))).rejects.toMatchObject({ code: 'STORAGE_ERROR', retriable: true });
+    await expect(t.put('a', bytes('1'))).rejects.toMatchObject({ code: 'LAKE_UNAVAILABLE', retriable: true });
     expect(await t.get('a')).toBeUndefined(); // gets are not affected
     await expect(t.put('a', bytes('1'))).rejects.toThrow(/injected/);
     expect(await store.get('a')).toBeUndefined(); // failed calls never reached the inner store

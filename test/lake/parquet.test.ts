@@ -36,6 +36,16 @@ describe('parquet', () => {
     });
   }
 
+  it('parquet: decodes a file that is a Buffer view into a larger pool (as fs.readFileSync may return)', async () => {
+    const f = fixture(40, 0n);
+    const bytes = encodeParquet(ALL_TYPES, { rows: f.rows, bucket: 0, offsets: f.offsets, timestamps: f.timestamps }, { compression: 'zstd', rowGroupRows: 64 });
+    const pool = Buffer.alloc(bytes.length + 64, 0x55);
+    pool.set(bytes, 32);
+    const out = await decodeParquet(pool.subarray(32, 32 + bytes.length), ALL_TYPES);
+    expectRowsEqual(out.rows, f.rows, ALL_TYPES);
+    expect(out.offsets).toEqual(f.offsets);
+  });
+
   it('parquet: the Arrow path writes the same file contents as the row path', async () => {
     const f = fixture(250, 40n);
     const fromRows = encodeParquet(ALL_TYPES, { rows: f.rows, bucket: 2, offsets: f.offsets, timestamps: f.timestamps, changeTypes: f.changeTypes }, { compression: 'zstd', rowGroupRows: 100 });

@@ -96,14 +96,14 @@ describe('s3 object store', () => {
     await expect(badCreds.check()).rejects.toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringMatching(/credentials|AWS_ACCESS_KEY_ID/) });
     const port = await closedPort();
     const down = createObjectStore(`s3://${s3.bucket}`, s3.storeOptions({ s3Endpoint: `http://127.0.0.1:${port}` }));
-    await expect(down.check()).rejects.toMatchObject({ code: 'STORAGE_ERROR', retriable: true, message: expect.stringMatching(/unreachable/) });
-    await expect(down.put('k', bytes('x'))).rejects.toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringMatching(/cannot reach/) });
+    await expect(down.check()).rejects.toMatchObject({ code: 'LAKE_UNAVAILABLE', retriable: true, message: expect.stringMatching(/unreachable/) });
+    await expect(down.put('k', bytes('x'))).rejects.toMatchObject({ code: 'LAKE_UNAVAILABLE', message: expect.stringMatching(/cannot reach/) });
   });
 
-  it('s3 store: operations fail with STORAGE_ERROR while the server is down, and work after it returns', async () => {
+  it('s3 store: operations fail with LAKE_UNAVAILABLE (retriable) while the server is down, and work after it returns', async () => {
     await s3.stop();
     try {
-      await expect(store.get('durable/k')).rejects.toMatchObject({ code: 'STORAGE_ERROR', retriable: true });
+      await expect(store.get('durable/k')).rejects.toMatchObject({ code: 'LAKE_UNAVAILABLE', retriable: true });
     } finally {
       await s3.start();
     }

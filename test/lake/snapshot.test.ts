@@ -151,7 +151,7 @@ describe('snapshot commit', () => {
 
   it('snapshot: storage faults during commit surface as retriable errors', async () => {
     const t = new TestingObjectStore(store).failNext(1, ['put']);
-    await expect(commitSnapshot(t, T, first('w'))).rejects.toMatchObject({ code: 'STORAGE_ERROR', retriable: true });
+    await expect(commitSnapshot(t, T, first('w'))).rejects.toMatchObject({ code: 'LAKE_UNAVAILABLE', retriable: true });
     expect(await latestSnapshot(store, T)).toBeNull();
     expect((await commitSnapshot(t, T, first('w'))).committed).toBe(true);
   });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { LakestreamError } from '../../src/common/errors.js';
 import { BucketLog } from '../../src/log/bucket-log.js';
-import { appendRows, arrowRows, idsOf, logOptions, openLog, readAllIds, segmentFiles, tempDir, TestingIo } from './helpers.js';
+import { appendRows, arrowRows, gate, idsOf, logOptions, openLog, readAllIds, segmentFiles, tempDir, TestingIo } from './helpers.js';
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 
@@ -60,7 +60,7 @@ describe('bucket log', () => {
     const err = await rejection(log.read(11n, { maxBytes: 100 }));
     expect(err.code).toBe('OFFSET_OUT_OF_RANGE');
     expect(err.message).toContain('[0, 10]');
-    expect(err.details).toEqual({ logStartOffset: '0', highWatermark: '10' });
+    expect(err.details).toEqual({ earliest: '0', latest: '10' });
     expect((await rejection(log.read(-1n, { maxBytes: 100 }))).code).toBe('OFFSET_OUT_OF_RANGE');
     await log.close();
   });
@@ -82,11 +82,13 @@ describe('bucket log', () => {
 
   test('bucket log: concurrent appends share fsyncs', async () => {
     const io = new TestingIo();
-    io.fdatasyncDelayMs = 30;
+    const held = gate();
+    io.fdatasyncGate = held.opened;
     const log = await openLog(tempDir(), { io });
     const first = Array.from({ length: 50 }, (_, i) => log.append({ arrowIpc: arrowRows(i, 1), recordCount: 1 }));
-    await new Promise((r) => setTimeout(r, 10)); // the first group commit is now in flight
+    await io.fdatasyncsStarted(1); // the first group commit is now in flight
     const second = Array.from({ length: 50 }, (_, i) => log.append({ arrowIpc: arrowRows(50 + i, 1), recordCount: 1 }));
+    held.open();
     const results = await Promise.all([...first, ...second]);
     expect(results.map((r) => r.baseOffset)).toEqual(range(100).map(BigInt));
     expect(io.fdatasyncs).toBe(2);
@@ -95,15 +97,17 @@ describe('bucket log', () => {
 
   test('bucket log: the high watermark advances only after the fsync', async () => {
     const io = new TestingIo();
-    io.fdatasyncDelayMs = 50;
+    const held = gate();
+    io.fdatasyncGate = held.opened;
     const log = await openLog(tempDir(), { io });
     const pending = log.append({ arrowIpc: arrowRows(0, 3), recordCount: 3 });
     let woke = false;
     const waiting = log.waitForData(0n, 10_000).then(() => (woke = true));
-    await new Promise((r) => setTimeout(r, 20));
+    await io.fdatasyncsStarted(1); // written, its fsync in flight
     expect(log.highWatermark).toBe(0n);
     expect(await log.read(0n, { maxBytes: 100 })).toEqual([]);
     expect(woke).toBe(false);
+    held.open();
     expect(await pending).toEqual({ baseOffset: 0n, lastOffset: 2n, duplicate: false });
     expect(log.highWatermark).toBe(3n);
     await waiting;
@@ -251,7 +255,7 @@ describe('bucket log', () => {
     await log.close();
   });
 
-  test('bucket log: a failed write rejects with STORAGE_ERROR and leaves no half batch', async () => {
+  test('bucket log: a write on a full disk rejects with INSUFFICIENT_STORAGE, leaves no half batch, and works once space is freed', async () => {
     const dir = tempDir();
     const io = new TestingIo();
     const log = await openLog(dir, { io });
@@ -259,8 +263,10 @@ describe('bucket log', () => {
     const sizeBefore = log.stats().bytes;
     io.partialWriteBytes = 20; // 20 bytes land, then the disk is full
     const err = await rejection(log.append({ arrowIpc: arrowRows(6, 3), recordCount: 3 }));
-    expect(err.code).toBe('STORAGE_ERROR');
+    expect([err.code, err.status]).toEqual(['INSUFFICIENT_STORAGE', 507]);
     expect(err.message).toContain('ENOSPC');
+    expect(err.message).toMatch(/free space/);
+    expect(log.poisonedBy).toBeUndefined(); // cut back cleanly: the log is not poisoned
     expect(log.stats().bytes).toBe(sizeBefore);
     expect(fs.statSync(`${dir}/00000000000000000000.log`).size).toBe(sizeBefore);
     io.failWrites = false; // space freed
@@ -281,6 +287,7 @@ describe('bucket log', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(((results[0] as PromiseRejectedResult).reason as LakestreamError).code).toBe('STORAGE_ERROR');
     expect(log.highWatermark).toBe(3n);
+    expect(log.poisonedBy?.message).toMatch(/until a restart/);
     expect((await rejection(log.append({ arrowIpc: arrowRows(9, 1), recordCount: 1 }))).code).toBe('STORAGE_ERROR');
     expect(await readAllIds(log)).toEqual(range(3)); // reads below the high watermark still work
     await expect(log.close()).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
@@ -292,10 +299,17 @@ describe('bucket log', () => {
 
   test('bucket log: close waits for appends, then refuses new ones', async () => {
     const io = new TestingIo();
-    io.fdatasyncDelayMs = 20;
+    const held = gate();
+    io.fdatasyncGate = held.opened;
     const log = await openLog(tempDir(), { io });
     const pending = log.append({ arrowIpc: arrowRows(0, 2), recordCount: 2 });
-    await log.close();
+    await io.fdatasyncsStarted(1);
+    let closed = false;
+    const closing = log.close().then(() => (closed = true));
+    await new Promise(setImmediate);
+    expect(closed).toBe(false); // the append's fsync is still held, so close cannot have finished
+    held.open();
+    await closing;
     expect(await pending).toMatchObject({ baseOffset: 0n });
     expect((await rejection(log.append({ arrowIpc: arrowRows(2, 1), recordCount: 1 }))).code).toBe('SHUTTING_DOWN');
     expect((await rejection(log.read(0n, { maxBytes: 10 }))).code).toBe('SHUTTING_DOWN');

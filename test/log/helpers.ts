@@ -27,8 +27,9 @@ export class TestingIo implements StorageIo {
   partialWriteBytes: number | undefined;
   failWrites = false;
   failFdatasync = false;
-  /** Delay per fdatasync, so concurrent appends pile up behind it. */
-  fdatasyncDelayMs = 0;
+  /** While set, every fdatasync waits for it, so a test holds a group commit in flight as long as it needs. */
+  fdatasyncGate: Promise<void> | undefined;
+  private readonly syncWaiters: { count: number; resolve: () => void }[] = [];
 
   write(fd: number, bytes: Uint8Array, offset: number, length: number): number {
     if (this.failWrites) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
@@ -43,7 +44,8 @@ export class TestingIo implements StorageIo {
 
   async fdatasync(fd: number): Promise<void> {
     this.fdatasyncs++;
-    if (this.fdatasyncDelayMs > 0) await new Promise((r) => setTimeout(r, this.fdatasyncDelayMs));
+    for (const w of this.syncWaiters.filter((x) => x.count <= this.fdatasyncs)) w.resolve();
+    if (this.fdatasyncGate) await this.fdatasyncGate;
     if (this.failFdatasync) throw Object.assign(new Error('input/output error'), { code: 'EIO' });
     return nodeIo.fdatasync(fd);
   }
@@ -61,6 +63,19 @@ export class TestingIo implements StorageIo {
   link = nodeIo.link;
   unlink = nodeIo.unlink;
   removeTree = nodeIo.removeTree;
+
+  /** Resolves once `count` fdatasyncs have begun (the condition a test waits for instead of a sleep). */
+  fdatasyncsStarted(count: number): Promise<void> {
+    if (this.fdatasyncs >= count) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push({ count, resolve }));
+  }
+}
+
+/** A promise a test opens when it is done looking (see TestingIo.fdatasyncGate). */
+export function gate(): { readonly opened: Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { opened, open };
 }
 
 export function logOptions(dir: string, overrides: Partial<BucketLogOptions> = {}): BucketLogOptions {

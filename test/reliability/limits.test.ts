@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchToIpc, rowsToBatch } from '../../src/common/arrow.js';
 import type { Column } from '../../src/common/schema.js';
 import { call, startServer, type ServerProcess } from '../e2e/helpers.js';
-import { readBucket, sleep } from './support.js';
+import { readBucket, until } from './support.js';
 
 const DB = '/v1/databases/lim';
 const LOG = `${DB}/tables/events`;
@@ -128,12 +128,14 @@ describe('limits', () => {
 
   it('open long-polls: with --max-long-polls 2 the third waiting fetch is 503 with Retry-After; the two waiting get the new rows', async () => {
     const hw = await highWatermark(LOG);
-    const wait = () => call(server.url, 'GET', `${LOG}/buckets/0/records?offset=${hw}&waitMs=20000`);
-    const first = wait();
-    const second = wait();
-    await sleep(300);
-    const third = await wait();
-    expect(third.status).toBe(503);
+    const wait = (waitMs: number) => call(server.url, 'GET', `${LOG}/buckets/0/records?offset=${hw}&waitMs=${waitMs}`);
+    const first = wait(20_000);
+    const second = wait(20_000);
+    // A third fetch is refused once both are waiting; until then it waits 1 ms and returns empty.
+    const third = await until('two fetches waiting', async () => {
+      const r = await wait(1);
+      return r.status === 503 && r;
+    });
     expect(third.body.error.code).toBe('OVERLOADED');
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await call(server.url, 'POST', `${LOG}/append`, rows(3, 900_000))).status).toBe(200);

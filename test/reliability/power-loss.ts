@@ -119,7 +119,7 @@ export async function runPowerLoss(opts: PowerLossOptions): Promise<PowerLossRun
   const open = async (round: number): Promise<Machine | undefined> => {
     try {
       const io = disk.io();
-      const catalog = await Catalog.open(dataDir, io);
+      const catalog = await Catalog.open(dataDir, undefined, io);
       const lake = new LocalObjectStore(path.join(dataDir, 'lake'), io);
       const tiering = new TieringService(lake, { logger: { info: () => undefined, warn: () => undefined }, orphanGraceMs: 60_000, snapshotsRetained: 1 });
       const tables = new TableStore(dataDir, catalog, tiering, { flushIntervalMs: 3_600_000, memtableBytes: 64 << 20, rowCache, indexWriter: writer }, { io });

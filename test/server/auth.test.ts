@@ -54,6 +54,23 @@ describe('auth: grants', () => {
     expect(allows(etl, 'describe', '*')).toBe(false);
   });
 
+  it('lets read and write imply describe of the same resource (as Kafka ACLs do), and nothing else', () => {
+    const etl = p([{ resource: 'shop.*', operations: ['read', 'write'] }]);
+    expect(allows(etl, 'describe', 'shop.events')).toBe(true);
+    expect(allows(etl, 'describe', 'shop.*')).toBe(true);
+    expect(allows(etl, 'describe', 'other.events')).toBe(false);
+    expect(allows(etl, 'describe', '*')).toBe(false);
+    const writer = p([{ resource: 'shop.orders', operations: ['write'] }]);
+    expect(allows(writer, 'describe', 'shop.orders')).toBe(true);
+    expect(allows(writer, 'read', 'shop.orders')).toBe(false);
+    expect(allows(writer, 'describe', 'shop.users')).toBe(false);
+    const describer = p([{ resource: 'shop.*', operations: ['describe'] }]);
+    expect(allows(describer, 'read', 'shop.orders')).toBe(false);
+    expect(allows(describer, 'write', 'shop.orders')).toBe(false);
+    const creator = p([{ resource: 'shop.*', operations: ['create', 'drop'] }]);
+    expect(allows(creator, 'describe', 'shop.orders')).toBe(false);
+  });
+
   it('lets a super principal do everything', () => {
     const admin = p([], true);
     for (const op of OPERATIONS) for (const r of ['*', 'a.*', 'a.b']) expect(allows(admin, op, r)).toBe(true);

@@ -23,6 +23,7 @@ import { tierOnce } from '../../src/tiering/tier-round.js';
 import type { TierableTable } from '../../src/tiering/tierable.js';
 import { TieringService } from '../../src/tiering/tiering-service.js';
 import { int, mulberry32, type Rng } from '../common/random-values.js';
+import { until } from '../reliability/support.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x7137);
 const COLUMNS: Column[] = [{ name: 'id', type: 'int64', nullable: false }, { name: 's', type: 'string', nullable: true }];
@@ -130,7 +131,7 @@ describe('tiering under object-store faults', () => {
         if (r.committed) committed++;
       } catch (e) {
         expect(e, `seed ${SEED} round ${round}`).toBeInstanceOf(LakestreamError);
-        expect((e as LakestreamError).code).toBe('STORAGE_ERROR');
+        expect((e as LakestreamError).code).toBe('LAKE_UNAVAILABLE');
         failed++;
       }
       store.heal();
@@ -158,9 +159,7 @@ describe('tiering under object-store faults', () => {
     await appendSome(rng, table, nextId, 10);
     const started = Date.now();
     service.register(table);
-    await new Promise((r) => setTimeout(r, 1200));
-    const down = service.status(1);
-    expect(down.consecutiveFailures).toBeGreaterThanOrEqual(2);
+    const down = await until('two failed rounds', async () => service.status(1).consecutiveFailures >= 2 && service.status(1), 10_000);
     expect(down.lastError).toMatch(/injected failure/);
     expect(down.snapshotId).toBeNull();
     // Backoff: rounds are spaced (at least 0.8 x min(backoffMaxMs, 1 s x 2^n)), not spun back to back.

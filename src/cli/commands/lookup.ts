@@ -6,7 +6,8 @@ import { clientCommand, jsonLine, openConnection, openTable } from '../common.js
 /**
  * `lakestream lookup db.t key=value ...`: the current row with that primary key as a JSON line, or
  * with only the bucket-key columns (a proper prefix of the key), every row under that prefix.
- * Values take the JSON forms (int64 as decimal text, dates as YYYY-MM-DD); a missing row is an error.
+ * Values take the JSON forms (int64 as decimal text, dates as YYYY-MM-DD). Nothing found, by key or
+ * by prefix alike, prints `no row in ...` on stderr and exits 1 (2 is for errors), as grep does.
  */
 export function registerLookup(program: Command): void {
   clientCommand(program, 'lookup <table> <key=value...>', 'print the current row for a primary key (or the rows for a bucket-key prefix)')
@@ -31,13 +32,14 @@ export function registerLookup(program: Command): void {
           const l = t.lookuper();
           const row = await l.lookup(key);
           await l.close();
-          if (!row) throw new LakestreamError('INVALID_PARAMETER', `no row in ${table} with ${pairs.join(' ')}`);
-          process.stdout.write(jsonLine(d.columns, row));
+          if (row) process.stdout.write(jsonLine(d.columns, row));
+          else notFound(table, pairs);
         } else if (d.bucketKey.length < d.primaryKey.length && same(d.bucketKey)) {
           const l = t.prefixLookuper();
           const rows = await l.lookup(key);
           await l.close();
           for (const row of rows) process.stdout.write(jsonLine(d.columns, row));
+          if (rows.length === 0) notFound(table, pairs);
         } else {
           throw new LakestreamError('MISSING_KEY', `give every primary-key column of ${table} (${d.primaryKey.join(', ')})${d.bucketKey.length < d.primaryKey.length ? `, or its bucket key (${d.bucketKey.join(', ')})` : ''}`);
         }
@@ -45,6 +47,11 @@ export function registerLookup(program: Command): void {
         await conn.close();
       }
     });
+}
+
+function notFound(table: string, pairs: readonly string[]): void {
+  process.stderr.write(`lakestream: no row in ${table} with ${pairs.join(' ')}\n`);
+  process.exitCode = 1;
 }
 
 /** Command-line text -> the JSON form the client accepts for the column type. */

@@ -13,6 +13,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/v1/databases', async (req) => ({ databases: visibleDatabases(req, ctx.catalog.listDatabases()) }));
 
   app.put<{ Params: DbParams; Querystring: Query }>('/v1/databases/:db', async (req, reply) => {
+    ctx.disk.admitWrite();
     const created = await ctx.ddl(() => ctx.catalog.createDatabase(req.params.db, boolParam(req.query.ifNotExists, 'ifNotExists')));
     return reply.status(created ? 201 : 200).send({ name: req.params.db, created });
   });
@@ -36,6 +37,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.put<{ Params: TableParams; Querystring: Query }>('/v1/databases/:db/tables/:table', async (req, reply) => {
     const definition = parseTableDefinition(req.body);
     const ifNotExists = boolParam(req.query.ifNotExists, 'ifNotExists');
+    ctx.disk.admitWrite();
     const { entry, created } = await ctx.ddl(async () => {
       const result = await ctx.catalog.createTable(req.params.db, req.params.table, definition, ifNotExists);
       if (result.created) await ctx.tables.open(result.entry);

@@ -2,14 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { batchToIpc, rowsToBatch } from '../../common/arrow.js';
 import { fail } from '../../common/errors.js';
 import { rowToJson } from '../../common/json-values.js';
+import type { LookupKeys } from '../../kv/arrow-keys.js';
 import { StoredRowBatchBuilder } from '../../kv/row-arrow.js';
 import { StoredRowsJsonWriter } from '../../kv/row-json.js';
 import type { ServerContext } from '../context.js';
 import { ARROW_STREAM, asBuffer, bucketParam, intParam, wantsArrow, writerHeaders } from '../http-params.js';
-import { lookupInto, lookupKeys, prefixLookupRows, requirePrimaryKey, type LookupKeys } from '../primary-key.js';
+import { lookupInto, lookupKeys, prefixLookupRows, requirePrimaryKey } from '../primary-key.js';
 import { writePrimaryKeyTable } from '../primary-key-write.js';
 import type { ScanSessions } from '../scan-sessions.js';
 import type { TableRuntime } from '../table-store.js';
+import { parseUpsertInput } from '../upsert-input.js';
 import { parseWriteInput } from '../write-input.js';
 
 type TableParams = { db: string; table: string };
@@ -46,24 +48,26 @@ function lookupArrow(table: TableRuntime, keys: LookupKeys): Uint8Array {
 }
 
 export function kvRoutes(app: FastifyInstance, ctx: ServerContext, scans: ScanSessions): void {
-  app.post<{ Params: TableParams; Querystring: Query }>('/v1/databases/:db/tables/:table/upsert', async (req) => {
+  app.post<{ Params: TableParams; Querystring: Query }>('/v1/databases/:db/tables/:table/upsert', { config: { write: true } }, async (req) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
     requirePrimaryKey(table, 'upsert');
     const writer = writerHeaders(req.headers);
     const target = targetColumns(table, req.query.columns);
-    const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: table.definition.primaryKey, ...(target ? { only: target } : {}) });
-    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'upsert', input, target, writer));
+    const input = parseUpsertInput(req.body, table.definition.columns, table.definition.primaryKey, ctx.config.maxRowsPerRequest, target);
+    ctx.disk.admitWrite();
+    const result = await writePrimaryKeyTable(table, 'upsert', input, target, writer);
     ctx.metrics.kvWritten(table.qualifiedName, 'upsert', result.rows);
     return result;
   });
 
-  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/delete', async (req) => {
+  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/delete', { config: { write: true } }, async (req) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
     requirePrimaryKey(table, 'delete');
     const writer = writerHeaders(req.headers);
     const pk = table.definition.primaryKey;
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest, { required: pk, only: pk });
-    const result = await ctx.writes.run(() => writePrimaryKeyTable(table, 'delete', input, undefined, writer));
+    ctx.disk.admitWrite();
+    const result = await writePrimaryKeyTable(table, 'delete', input, undefined, writer);
     ctx.metrics.kvWritten(table.qualifiedName, 'delete', result.rows);
     return result;
   });

@@ -8,7 +8,7 @@ import { ARROW_STREAM, asBuffer, bucketParam, intParam, offsetParam, wantsArrow,
 import { projectedColumns, recordsToIpc, recordsToJson, sliceRecords } from '../records.js';
 import type { Lake } from '../lake-setup.js';
 import { bodyBytes } from '../metrics.js';
-import { earliestOffset, readFromLake } from '../union-read.js';
+import { earliestOffset, outOfRange, readFromLake } from '../union-read.js';
 import { parseWriteInput } from '../write-input.js';
 
 type TableParams = { db: string; table: string };
@@ -19,11 +19,12 @@ const WAIT_MS_MAX = 60_000;
 const MAX_RECORDS_MAX = 1_000_000;
 
 export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake): void {
-  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/append', async (req) => {
+  app.post<{ Params: TableParams }>('/v1/databases/:db/tables/:table/append', { config: { write: true } }, async (req) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
     const writer = writerHeaders(req.headers);
     const input = parseWriteInput(req.body, table.definition.columns, ctx.config.maxRowsPerRequest);
-    const result = await ctx.writes.run(() => appendToLogTable(table, input, writer));
+    ctx.disk.admitWrite();
+    const result = await appendToLogTable(table, input, writer);
     ctx.metrics.appended(table.qualifiedName, result.rows, bodyBytes(req.headers));
     return result;
   });
@@ -39,6 +40,7 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake):
     const waitMs = intParam(q.waitMs, 'waitMs', 0, 0, WAIT_MS_MAX);
     const columns = projectedColumns(table.definition.columns, q.columns);
     const arrow = wantsArrow(req.headers.accept);
+    if (offset > log.highWatermark) outOfRange(offset, bucket, await earliestOffset(lake, table.tableId, bucket, log), log.highWatermark);
     // A primary-key bucket's changelog is readable once its index holds it (see KvBucket.visibleOffset).
     const kv = table.kv?.[bucket];
     const end = kv ? kv.visibleOffset : log.highWatermark;

@@ -1,0 +1,79 @@
+import { encodeKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
+import type { BucketHashName, Column, TableDefinition } from './schema.js';
+import { keyEncodingOrder } from './schema.js';
+import type { Row } from './values.js';
+
+/** A hash of an encoded bucket key to an unsigned 32-bit integer; the bucket is it modulo the bucket count. */
+export type BucketHash = (encodedBucketKey: Uint8Array) => number;
+
+/** The hashes a table definition may name. Kafka-created topics will add murmur2, as Kafka partitions by it. */
+export const BUCKET_HASHES: Readonly<Record<BucketHashName, BucketHash>> = {
+  murmur3: (bytes) => murmur3_32(bytes, 0),
+};
+
+/**
+ * Where a table's rows and keys go: `hash(encoded bucket key) mod buckets`, with the hash the
+ * definition names (murmur3 when it names none, as every table so far). The one place that resolves
+ * the bucket-key and primary-key columns, for the log and the primary-key write paths alike.
+ */
+export class BucketRouter {
+  readonly buckets: number;
+  /** The bucket-key columns, in bucket-key order. */
+  readonly bucketKeyColumns: readonly Column[];
+  /** The primary-key columns in key-encoding order (bucket key first); none for a log table. */
+  readonly keyColumns: readonly Column[];
+  private readonly hash: BucketHash;
+
+  constructor(def: TableDefinition) {
+    const named = (names: readonly string[]) => names.map((n) => def.columns.find((c) => c.name === n)!);
+    this.buckets = def.buckets;
+    this.bucketKeyColumns = named(def.bucketKey);
+    this.keyColumns = named(def.primaryKey.length > 0 ? keyEncodingOrder(def) : []);
+    this.hash = BUCKET_HASHES[def.bucketHash ?? 'murmur3'];
+  }
+
+  /** Whether rows are routed by key; without a bucket key a request goes to one bucket round-robin. */
+  get keyed(): boolean {
+    return this.bucketKeyColumns.length > 0;
+  }
+
+  /** The bucket of an encoded bucket key. */
+  ofBucketKey(encoded: Uint8Array): number {
+    return this.buckets === 1 ? 0 : this.hash(encoded) % this.buckets;
+  }
+
+  /** The bucket of a row (or of a prefix-lookup prefix: any object holding the bucket-key columns). */
+  ofRow(row: Row): number {
+    if (this.buckets === 1) return 0;
+    const cols = this.bucketKeyColumns;
+    return this.ofBucketKey(encodeKey(cols, cols.map((c) => row[c.name] ?? null)));
+  }
+
+  /** The bucket of an encoded primary key: its bucket-key columns come first, so their encoding is a prefix of it. */
+  ofKey(key: Uint8Array): number {
+    if (this.buckets === 1) return 0;
+    const n = this.bucketKeyColumns.length;
+    return this.ofBucketKey(n === this.keyColumns.length ? key : key.subarray(0, keyPrefixLength(this.keyColumns, key, n)));
+  }
+
+  /** Splits rows by bucket, each bucket's rows in request order. */
+  splitRows(rows: readonly Row[]): Map<number, Row[]> {
+    const out = new Map<number, Row[]>();
+    for (const row of rows) {
+      const b = this.ofRow(row);
+      let list = out.get(b);
+      if (!list) out.set(b, (list = []));
+      list.push(row);
+    }
+    return out;
+  }
+}
+
+const ROUTERS = new WeakMap<TableDefinition, BucketRouter>();
+
+/** The router of a table definition, made once per definition. */
+export function bucketRouter(def: TableDefinition): BucketRouter {
+  let router = ROUTERS.get(def);
+  if (!router) ROUTERS.set(def, (router = new BucketRouter(def)));
+  return router;
+}
