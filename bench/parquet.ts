@@ -5,7 +5,7 @@
  * tiering bench's encode step (it was a speed floor in the unit suite, where a loaded box flaked it).
  */
 import * as A from 'apache-arrow';
-import { arrowSchema, batchFromData, COMMIT_TIMESTAMP_FIELD, LOG_OFFSET_FIELD, rowsToBatch } from '../src/common/arrow.js';
+import { arrowSchema, batchFromData, COMMIT_TIMESTAMP_FIELD, consecutiveInt64s, LOG_OFFSET_FIELD, rowsToBatch } from '../src/common/arrow.js';
 import type { Column } from '../src/common/schema.js';
 import { seededRandom } from '../src/common/seeded-random.js';
 import { decodeParquet, encodeParquetFromArrow } from '../src/lake/parquet.js';
@@ -35,11 +35,12 @@ function batches(): { batches: A.RecordBatch[]; rawBytesPerRow: number } {
   for (const r of rows) raw += 8 + r.email.length + r.city.length + 8 + 16;
   const base = rowsToBatch(COLUMNS, rows);
   const out: A.RecordBatch[] = [];
+  const schema = arrowSchema(COLUMNS, [LOG_OFFSET_FIELD, COMMIT_TIMESTAMP_FIELD]);
   for (let s = 0; s < ROWS; s += BATCH_ROWS) {
     const sl = base.slice(s, s + BATCH_ROWS);
-    const off = A.makeData({ type: new A.Int64(), length: sl.numRows, nullCount: 0, data: BigInt64Array.from({ length: sl.numRows }, (_, i) => BigInt(s + i)) });
-    const ts = A.makeData({ type: new A.TimestampMillisecond('UTC'), length: sl.numRows, nullCount: 0, data: new BigInt64Array(sl.numRows).fill(1_700_000_000_000n + BigInt(s)) });
-    out.push(batchFromData(arrowSchema(COLUMNS, [LOG_OFFSET_FIELD, COMMIT_TIMESTAMP_FIELD]), sl.numRows, [...sl.data.children, off, ts]));
+    const off = A.makeData({ type: LOG_OFFSET_FIELD.type, length: sl.numRows, nullCount: 0, data: consecutiveInt64s(BigInt(s), sl.numRows) });
+    const ts = A.makeData({ type: COMMIT_TIMESTAMP_FIELD.type, length: sl.numRows, nullCount: 0, data: new BigInt64Array(sl.numRows).fill(1_700_000_000_000n + BigInt(s)) });
+    out.push(batchFromData(schema, sl.numRows, [...sl.data.children, off, ts]));
   }
   return { batches: out, rawBytesPerRow: raw / ROWS };
 }

@@ -14,11 +14,14 @@ export interface ClientOptions {
   readonly tokenFile?: string;
 }
 
-/** A subcommand with `--server` and `--token` (each with its environment variable). */
+/** A subcommand with `--server`, `--token` and `--token-file` (see withConnectionOptions). */
 export function clientCommand(program: Command, nameAndArgs: string, description: string): Command {
-  return program
-    .command(nameAndArgs)
-    .description(description)
+  return withConnectionOptions(program.command(nameAndArgs).description(description));
+}
+
+/** `--server`, `--token` and `--token-file`, each with its environment variable. */
+export function withConnectionOptions(command: Command): Command {
+  return command
     .addOption(new Option('--server <url>', 'server URL').env('LAKESTREAM_SERVER').default(DEFAULT_SERVER))
     .addOption(new Option('--token <token>', 'sent as Authorization: Bearer <token> (shows in ps: prefer --token-file or the env var)').env('LAKESTREAM_TOKEN'))
     .addOption(new Option('--token-file <path>', 'read the token from the first line of this file').env('LAKESTREAM_TOKEN_FILE'));

@@ -87,8 +87,7 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
 
   /** Writes a changelog row as its `_change_type` asks (see validate); undefined for a skipped `-U`. */
   change(row: RowInput): Promise<WriteResult> | undefined {
-    const action = upsertAction(row._change_type);
-    if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage(row._change_type));
+    const action = actionOf(row);
     if (action === 'skip') return undefined;
     return action === 'delete' ? this.delete(this.keyOf(row)) : this.upsert(row);
   }
@@ -103,8 +102,7 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
   }
 
   private converted(row: RowInput): { action: 'skip' } | { action: 'upsert' | 'delete'; row: Row } {
-    const action = upsertAction(row._change_type);
-    if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage(row._change_type));
+    const action = actionOf(row);
     if (action === 'skip') return { action };
     if (action === 'delete') return { action, row: toRow(this.keyColumns, this.keyOf(row), { required: this.primaryKey }) };
     return { action, row: toRow(this.rowColumns, row, { required: this.primaryKey }) };
@@ -124,4 +122,11 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
     for (const k of this.primaryKey) key[k] = row[k];
     return key;
   }
+}
+
+/** The row's `_change_type` as an action; INVALID_VALUE for a value that is none of them. */
+function actionOf(row: RowInput): UpsertAction {
+  const action = upsertAction(row._change_type);
+  if (action === undefined) throw new LakestreamError('INVALID_VALUE', badChangeTypeMessage(row._change_type));
+  return action;
 }

@@ -65,6 +65,6 @@ export function referencedTables(sql: string, known: readonly { database: string
   return known.filter((t) => new RegExp(`(^|[^A-Za-z0-9_"])"?${escapeRegex(t.database)}"?\\."?${escapeRegex(t.name)}"?($|[^A-Za-z0-9_"])`).test(sql));
 }
 
-function escapeRegex(s: string): string {
+export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 }

@@ -5,6 +5,8 @@
  * are quoted before DuckDB parses the query. A `FROM`/`JOIN` of a `db.table` that the server does not
  * have is found before DuckDB runs, so the user gets TABLE_NOT_FOUND in our words, not a Catalog Error.
  */
+import { escapeRegex, quoteIdent } from './lake-views.js';
+
 export interface TableName {
   readonly database: string;
   readonly name: string;
@@ -30,14 +32,6 @@ function segments(sql: string): { text: string; code: boolean }[] {
   return out;
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** The query with each unquoted `db.table` of a known table whose name is not a plain SQL identifier quoted. */
 export function quoteTableReferences(sql: string, known: readonly TableName[]): string {
   const needQuotes = known
@@ -49,7 +43,7 @@ export function quoteTableReferences(sql: string, known: readonly TableName[]): 
     let text = s.text;
     for (const t of needQuotes) {
       const pattern = new RegExp(`(^|[^A-Za-z0-9_.-])${escapeRegex(t.database)}\\.${escapeRegex(t.name)}(?![A-Za-z0-9_-])`, 'g');
-      text = text.replace(pattern, (_m, before: string) => `${before}${quoteIdentifier(t.database)}.${quoteIdentifier(t.name)}`);
+      text = text.replace(pattern, (_m, before: string) => `${before}${quoteIdent(t.database)}.${quoteIdent(t.name)}`);
     }
     return text;
   }).join('');

@@ -32,8 +32,9 @@ export function parseUpsertInput(body: unknown, columns: readonly Column[], prim
 }
 
 function arrowUpsertInput(batches: A.RecordBatch[], columns: readonly Column[], primaryKey: readonly string[], maxRows: number, target: readonly string[] | undefined): WriteInput {
-  checkRowCount(batches.reduce((n, b) => n + b.numRows, 0), maxRows);
-  const actions = arrowActions(batches);
+  // Without a `_change_type` column every row is an upsert: no per-row pass on the common write.
+  const typed = batches.some((b) => b.schema.fields.some((f) => f.name === '_change_type'));
+  const actions = typed ? arrowActions(batches, maxRows) : undefined;
   if (!actions) return arrowWriteInput(batches, columns, maxRows, { required: primaryKey, ...(target ? { only: target } : {}) });
   const keyColumns = columns.filter((c) => primaryKey.includes(c.name));
   const scoped = target ? columns.filter((c) => target.includes(c.name)) : columns;
@@ -63,7 +64,8 @@ function jsonAction(o: unknown, i: number): UpsertAction {
 }
 
 /** Each row's action from the batches' `_change_type` columns; undefined when every row is an upsert. */
-function arrowActions(batches: readonly A.RecordBatch[]): UpsertAction[] | undefined {
+function arrowActions(batches: readonly A.RecordBatch[], maxRows: number): UpsertAction[] | undefined {
+  checkRowCount(batches.reduce((n, b) => n + b.numRows, 0), maxRows);
   const actions: UpsertAction[] = [];
   let onlyUpserts = true;
   for (const batch of batches) {

@@ -1,15 +1,13 @@
 import { Command, Option } from 'commander';
 import { formatCsv, formatJson, formatTable } from '../../query/format.js';
+import { withConnectionOptions } from '../common.js';
 import { resolveToken } from '../token.js';
 
 /** `lakestream query "SELECT ... FROM db.table"`: DuckDB over the lake snapshots (and the hot tail). */
 export function queryCommand(): Command {
-  return new Command('query')
+  return withConnectionOptions(new Command('query')
     .description('run SQL with DuckDB over the tables\' lake snapshots (a table that does not tier into the lake is read from the server); name tables as db.table')
-    .argument('<sql>', 'the query, e.g. "SELECT kind, count(*) FROM shop.events GROUP BY kind"')
-    .addOption(new Option('--server <url>', 'lakestream server').env('LAKESTREAM_SERVER').default('http://127.0.0.1:9123'))
-    .addOption(new Option('--token <token>', 'bearer token (shows in ps: prefer --token-file or the env var)').env('LAKESTREAM_TOKEN'))
-    .addOption(new Option('--token-file <path>', 'read the token from the first line of this file').env('LAKESTREAM_TOKEN_FILE'))
+    .argument('<sql>', 'the query, e.g. "SELECT kind, count(*) FROM shop.events GROUP BY kind"'))
     .option('--fresh', 'also read the hot tail above the tiered offsets (primary-key tables merged by key)', false)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .addOption(new Option('--s3-endpoint <url>', 'S3 endpoint for s3:// lakes (MinIO...); credentials from AWS_* variables').env('LAKESTREAM_S3_ENDPOINT'))
