@@ -22,13 +22,22 @@ import { apiVersions } from './apis/api-versions.js';
 import { createTopics } from './apis/create-topics.js';
 import { deleteTopics } from './apis/delete-topics.js';
 import { describeConfigs } from './apis/describe-configs.js';
+import { describeGroups } from './apis/describe-groups.js';
 import { fetch } from './apis/fetch.js';
+import { findCoordinator } from './apis/find-coordinator.js';
+import { heartbeat } from './apis/heartbeat.js';
 import { initProducerId } from './apis/init-producer-id.js';
+import { joinGroup } from './apis/join-group.js';
+import { leaveGroup } from './apis/leave-group.js';
+import { listGroups } from './apis/list-groups.js';
 import { listOffsets } from './apis/list-offsets.js';
 import { metadata } from './apis/metadata.js';
+import { offsetCommit } from './apis/offset-commit.js';
+import { offsetFetch } from './apis/offset-fetch.js';
 import { produce } from './apis/produce.js';
 import { saslAuthenticate } from './apis/sasl-authenticate.js';
 import { saslHandshake } from './apis/sasl-handshake.js';
+import { syncGroup } from './apis/sync-group.js';
 import { parseVersions, type ApiSpec, type VersionRange } from './schema.js';
 
 export const API_SPECS = {
@@ -36,6 +45,15 @@ export const API_SPECS = {
   1: fetch,
   2: listOffsets,
   3: metadata,
+  8: offsetCommit,
+  9: offsetFetch,
+  10: findCoordinator,
+  11: joinGroup,
+  12: heartbeat,
+  13: leaveGroup,
+  14: syncGroup,
+  15: describeGroups,
+  16: listGroups,
   17: saslHandshake,
   18: apiVersions,
   19: createTopics,

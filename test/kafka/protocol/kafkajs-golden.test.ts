@@ -3,35 +3,7 @@
  * decoders read responses we encode, for every (api, version) kafkajs has and we serve.
  */
 import { describe, expect, test } from 'vitest';
-import { decodeRequest, encodeResponse, type DecodedRequest } from '../../../src/kafka/protocol/frame.js';
-import { servedVersionRange } from '../../../src/kafka/protocol/registry.js';
-import { KAFKAJS_CLIENT_ID, KAFKAJS_CORRELATION_ID, kafkajsRecordBatch, kafkajsRequest, kafkajsResponse } from './kafkajs.js';
-
-const RESPONSE_PREFIX_BYTES = 8; // size + correlation id (response header v0)
-
-function versions(apiKey: number, kafkajsMax: number): number[] {
-  const r = servedVersionRange(apiKey)!;
-  const out: number[] = [];
-  for (let v = r.min; v <= Math.min(r.max, kafkajsMax); v++) out.push(v);
-  return out;
-}
-
-async function decodedFromKafkajs(api: string, apiKey: number, version: number, args: object): Promise<DecodedRequest> {
-  const req = decodeRequest(await kafkajsRequest(api, version, args));
-  expect(req.header).toEqual({
-    requestApiKey: apiKey, requestApiVersion: version, correlationId: KAFKAJS_CORRELATION_ID, clientId: KAFKAJS_CLIENT_ID,
-  });
-  return req;
-}
-
-async function readByKafkajs(api: string, apiKey: number, version: number, body: object): Promise<any> {
-  const frame = encodeResponse({ requestApiKey: apiKey, requestApiVersion: version, correlationId: 7 }, body);
-  expect(new DataView(frame.buffer, frame.byteOffset).getInt32(4)).toBe(7);
-  const bodyBytes = frame.subarray(RESPONSE_PREFIX_BYTES);
-  const { value, bytesRead } = await kafkajsResponse(api, version, bodyBytes);
-  expect(bytesRead, `kafkajs ${api} v${version} read the whole body`).toBe(bodyBytes.byteLength);
-  return value;
-}
+import { decodedFromKafkajs, kafkajsRecordBatch, readByKafkajs, versions } from './kafkajs.js';
 
 describe('kafkajs golden', () => {
   test('kafkajs golden: ApiVersions v0-2', async () => {

@@ -4,6 +4,9 @@
  * decode; its response decoders must read the frames we encode, every byte of them.
  */
 import { createRequire } from 'node:module';
+import { expect } from 'vitest';
+import { decodeRequest, encodeResponse, type DecodedRequest } from '../../../src/kafka/protocol/frame.js';
+import { servedVersionRange } from '../../../src/kafka/protocol/registry.js';
 
 const require = createRequire(import.meta.url);
 
@@ -59,4 +62,33 @@ export async function kafkajsRecordBatch(values: string[], timestamp: number): P
   const records = values.map((value, i) => Record({ offsetDelta: i, timestampDelta: 0, key: Buffer.from(`k${i}`), value: Buffer.from(value) }));
   const batch = await RecordBatch.RecordBatch({ records, firstTimestamp: timestamp, maxTimestamp: timestamp, lastOffsetDelta: values.length - 1 });
   return new Uint8Array(batch.buffer);
+}
+
+const RESPONSE_PREFIX_BYTES = 8; // size + correlation id (response header v0)
+
+/** The versions we serve that kafkajs also has (up to kafkajsMax). */
+export function versions(apiKey: number, kafkajsMax: number): number[] {
+  const r = servedVersionRange(apiKey)!;
+  const out: number[] = [];
+  for (let v = r.min; v <= Math.min(r.max, kafkajsMax); v++) out.push(v);
+  return out;
+}
+
+/** kafkajs's request decoded by decodeRequest, its header checked. */
+export async function decodedFromKafkajs(api: string, apiKey: number, version: number, args: object): Promise<DecodedRequest> {
+  const req = decodeRequest(await kafkajsRequest(api, version, args));
+  expect(req.header).toEqual({
+    requestApiKey: apiKey, requestApiVersion: version, correlationId: KAFKAJS_CORRELATION_ID, clientId: KAFKAJS_CLIENT_ID,
+  });
+  return req;
+}
+
+/** Our response encoded by encodeResponse and decoded by kafkajs, which must read all of it. */
+export async function readByKafkajs(api: string, apiKey: number, version: number, body: object): Promise<any> {
+  const frame = encodeResponse({ requestApiKey: apiKey, requestApiVersion: version, correlationId: 7 }, body);
+  expect(new DataView(frame.buffer, frame.byteOffset).getInt32(4)).toBe(7);
+  const bodyBytes = frame.subarray(RESPONSE_PREFIX_BYTES);
+  const { value, bytesRead } = await kafkajsResponse(api, version, bodyBytes);
+  expect(bytesRead, `kafkajs ${api} v${version} read the whole body`).toBe(bodyBytes.byteLength);
+  return value;
 }
