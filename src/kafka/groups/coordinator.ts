@@ -576,12 +576,13 @@ export class GroupCoordinator {
   /**
    * Empty groups without offsets go at once, as Kafka's offset expiry removes them; Empty groups
    * with offsets go once the retention has passed since they became Empty or last took a commit,
-   * whichever is later (Kafka counts per offset; here the group's offsets go together).
+   * whichever is later (Kafka counts per offset; here the group's offsets go together). A group
+   * that handed out a member id waits for that member (or the id's expiry) first.
    */
   private sweep(): void {
     const now = this.scheduler.now();
     for (const group of [...this.groups.values()]) {
-      if (!group.is('Empty')) continue;
+      if (!group.is('Empty') || group.pendingMembers.size > 0) continue;
       if (!group.hasOffsets) this.groups.delete(group.groupId);
       else if (now >= Math.max(group.stateSinceMs, group.lastCommitMs) + this.settings.offsetsRetentionMs) this.expire(group);
     }
