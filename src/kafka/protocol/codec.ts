@@ -27,6 +27,8 @@ interface StructPlan {
   readonly kind: 'struct';
   readonly fields: readonly FieldPlan[];
   readonly tagged: ReadonlyMap<number, FieldPlan>;
+  /** The tagged fields by ascending tag, the order they are written in. */
+  readonly taggedInOrder: readonly FieldPlan[];
   readonly flexible: boolean;
   readonly bytesMin: number;
 }
@@ -70,7 +72,8 @@ function compileStruct(specs: readonly FieldSpec[], version: number, flexible: b
     if (f.mode === Mode.Tagged) tagged.set(f.tag, f);
     if (f.mode === Mode.Present) bytesMin += f.type.bytesMin;
   }
-  return { kind: 'struct', fields, tagged, flexible, bytesMin };
+  const taggedInOrder = [...tagged.values()].sort((a, b) => a.tag - b.tag);
+  return { kind: 'struct', fields, tagged, taggedInOrder, flexible, bytesMin };
 }
 
 function compileField(f: FieldSpec, version: number, flexible: boolean): FieldPlan {
@@ -214,7 +217,7 @@ function encodeStruct(plan: StructPlan, value: Record<string, unknown> | undefin
 
 function encodeTagged(plan: StructPlan, value: Record<string, unknown> | undefined, w: KafkaWriter): void {
   const written: { tag: number; data: Uint8Array }[] = [];
-  for (const f of [...plan.tagged.values()].sort((a, b) => a.tag - b.tag)) {
+  for (const f of plan.taggedInOrder) {
     const v = value?.[f.name];
     if (v === undefined || isDefault(f, v)) continue;
     const sub = new KafkaWriter(64);

@@ -46,7 +46,7 @@ export class KafkaReader {
   get offset(): number { return this.pos; }
   get remaining(): number { return this.end - this.pos; }
 
-  fail(reason: string, at = this.pos): never {
+  private fail(reason: string, at = this.pos): never {
     throw new KafkaProtocolError(reason, at);
   }
 

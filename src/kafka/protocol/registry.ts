@@ -18,11 +18,15 @@
  * Only the versions served are described, but every field keeps Kafka's own version range, so
  * serving another version is adding the fields it brings and widening `versions`.
  */
+import { addOffsetsToTxn } from './apis/add-offsets-to-txn.js';
+import { addPartitionsToTxn } from './apis/add-partitions-to-txn.js';
 import { apiVersions } from './apis/api-versions.js';
+import { createPartitions } from './apis/create-partitions.js';
 import { createTopics } from './apis/create-topics.js';
 import { deleteTopics } from './apis/delete-topics.js';
 import { describeConfigs } from './apis/describe-configs.js';
 import { describeGroups } from './apis/describe-groups.js';
+import { endTxn } from './apis/end-txn.js';
 import { fetch } from './apis/fetch.js';
 import { findCoordinator } from './apis/find-coordinator.js';
 import { heartbeat } from './apis/heartbeat.js';
@@ -38,6 +42,7 @@ import { produce } from './apis/produce.js';
 import { saslAuthenticate } from './apis/sasl-authenticate.js';
 import { saslHandshake } from './apis/sasl-handshake.js';
 import { syncGroup } from './apis/sync-group.js';
+import { txnOffsetCommit } from './apis/txn-offset-commit.js';
 import { parseVersions, type ApiSpec, type VersionRange } from './schema.js';
 
 export const API_SPECS = {
@@ -59,8 +64,13 @@ export const API_SPECS = {
   19: createTopics,
   20: deleteTopics,
   22: initProducerId,
+  24: addPartitionsToTxn,
+  25: addOffsetsToTxn,
+  26: endTxn,
+  28: txnOffsetCommit,
   32: describeConfigs,
   36: saslAuthenticate,
+  37: createPartitions,
 } as const;
 
 export type ApiSpecs = typeof API_SPECS;

@@ -134,5 +134,3 @@ export type Encodable<Fs extends readonly FieldSpec[]> = {
 
 export type RequestOf<A extends ApiSpec> = Decoded<A['request']['fields']>;
 export type ResponseOf<A extends ApiSpec> = Encodable<A['response']['fields']>;
-export type DecodedResponseOf<A extends ApiSpec> = Decoded<A['response']['fields']>;
-export type EncodableRequestOf<A extends ApiSpec> = Encodable<A['request']['fields']>;
