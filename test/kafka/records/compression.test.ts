@@ -26,7 +26,7 @@ function refusal(fn: () => unknown): RecordBatchError {
 
 /** Java's SnappyOutputStream (xerial) framing: magic, version 1, compatible 1, then (int32 length, raw block)s. */
 function xerial(data: Uint8Array, blockBytes: number): Buffer {
-  const parts = [Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1])];
+  const parts: Buffer[] = [Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1])];
   for (let at = 0; at < data.length; at += blockBytes) {
     const block = snappy.compressSync(data.subarray(at, at + blockBytes));
     const length = Buffer.alloc(4);
