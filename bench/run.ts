@@ -11,6 +11,7 @@
  *   soak    10 minutes (or [minutes]) of mixed load: throughput over time, memory trend
  *   tiering log -> lake rows/s, Parquet size, freshness lag, a DuckDB query (bench/tiering.ts)
  *   parquet Parquet encode rows/s of the lake's Arrow path, ZSTD and Snappy, in process
+ *   kafka-records  Kafka record batch v2 encode/decode records/s, every codec, in process
  *   all     every one of them, one after the other
  */
 import { cleanupAll, MissingPeerError } from './lib.js';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   lookup: async () => (await import('./lookup.js')).run,
   tiering: async () => (await import('./tiering.js')).run,
   parquet: async () => (await import('./parquet.js')).run,
+  'kafka-records': async () => (await import('./kafka-records.js')).run,
   join: async () => (await import('./join.js')).run,
   soak: async () => (await import('./soak.js')).run,
 };

@@ -9,7 +9,8 @@
  *   0x82 'SNAPPY' 0x00, version int32, compatible int32, then blocks of (int32 length, raw snappy).
  *   Raw snappy starts with its uncompressed length as a varint, which bounds each block up front.
  * - lz4: one standard LZ4 frame (Kafka's KafkaLZ4BlockOutputStream since magic 1, librdkafka's LZ4F).
- *   The frame is walked first: its block sizes and block maximum bound the output before decoding.
+ *   The frame is walked first: its block sizes and block maximum bound the output before decoding,
+ *   to within one block (at most 4 MiB) of the bound.
  * - zstd: streaming decompression, since librdkafka and zstd-jni may omit the frame content size; the
  *   output grows chunk by chunk and stops at the bound.
  */
@@ -157,11 +158,13 @@ const LZ4_BLOCK_BYTES_MAX_BY_ID: Readonly<Record<number, number>> = { 4: 1 << 16
 
 /**
  * The most bytes the frame can decode to, from its structure alone: its declared content size when it
- * has one, else each compressed block's maximum plus each stored block's size. Legitimate frames fill
- * every block but the last, so this overshoots by less than one block (at most 4 MiB).
+ * has one, else each compressed block's maximum plus each stored block's size; and the slack to allow
+ * on top of the caller's bound. Encoders fill every block but the last, so a legitimate frame's bound
+ * overshoots its output by less than one block: decoding is refused only beyond the caller's bound
+ * plus that block, and the decoded length is checked against the caller's bound itself.
  * Also refuses a frame that is cut off or followed by other bytes.
  */
-function lz4OutputBytesBound(bytes: Uint8Array): number {
+function lz4OutputBytesBound(bytes: Uint8Array): { boundBytes: number; slackBytes: number } {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (pos: number, n: number, what: string): void => {
     if (bytes.length - pos < n) throw malformed('lz4', `frame ends inside its ${what} at byte ${pos}`);
@@ -200,11 +203,12 @@ function lz4OutputBytesBound(bytes: Uint8Array): number {
     pos += LZ4_CHECKSUM_BYTES;
   }
   if (pos !== bytes.length) throw malformed('lz4', `${bytes.length - pos} bytes after the end of the frame`);
-  return contentBytes ?? bound;
+  return contentBytes === undefined ? { boundBytes: bound, slackBytes: blockBytesMax } : { boundBytes: contentBytes, slackBytes: 0 };
 }
 
 function decompressLz4(bytes: Uint8Array, max: number): Uint8Array {
-  if (lz4OutputBytesBound(bytes) > max) throw tooLarge('lz4', max);
+  const { boundBytes, slackBytes } = lz4OutputBytesBound(bytes);
+  if (boundBytes > max + slackBytes) throw tooLarge('lz4', max);
   return lz4.decompressFrameSync(asBuffer(bytes));
 }
 

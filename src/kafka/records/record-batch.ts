@@ -262,8 +262,8 @@ function decodeRecords(section: Uint8Array, count: number, baseTimestamp: number
     cursor.skip(1, 'record attributes');
     const timestampDelta = cursor.varlong('timestamp delta');
     const offsetDelta = cursor.varint('offset delta');
-    const key = nullableBytes(cursor, 'key');
-    const value = nullableBytes(cursor, 'value');
+    const key = nullableBytes(cursor, 'key length', 'key');
+    const value = nullableBytes(cursor, 'value length', 'value');
     const headersStart = cursor.pos;
     const headerCount = skipHeaderSection(cursor);
     if (cursor.pos !== cursor.end) {
@@ -281,11 +281,12 @@ function decodeRecords(section: Uint8Array, count: number, baseTimestamp: number
   return records;
 }
 
-function nullableBytes(cursor: ByteCursor, what: 'key' | 'value'): Uint8Array | null {
-  const length = cursor.varint(`${what} length`);
+/** Both names are constants, so the per-record path builds no strings. */
+function nullableBytes(cursor: ByteCursor, lengthName: string, name: string): Uint8Array | null {
+  const length = cursor.varint(lengthName);
   if (length === -1) return null;
-  if (length < -1) throw new RecordBatchError('INVALID_RECORD', `${what} length ${length}`);
-  return cursor.bytes(length, what);
+  if (length < -1) throw new RecordBatchError('INVALID_RECORD', `${lengthName} ${length}`);
+  return cursor.bytes(length, name);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -31,11 +31,6 @@ export class ByteCursor {
     return this.end - this.pos;
   }
 
-  int8(what: string): number {
-    if (this.pos >= this.end) throw cutOff(what, this.pos);
-    return (this.buf[this.pos++]! << 24) >> 24;
-  }
-
   /** A zigzag varint (int32). */
   varint(what: string): number {
     if (this.pos < this.end) {
@@ -74,12 +69,9 @@ export class ByteCursor {
 
   /** `n` bytes as a view of the buffer. */
   bytes(n: number, what: string): Uint8Array {
-    if (n > this.end - this.pos) {
-      throw new RecordBatchError('INVALID_RECORD', `${what} of ${n} bytes at byte ${this.pos} runs past its record (${this.end - this.pos} bytes left)`);
-    }
-    const view = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return view;
+    const start = this.pos;
+    this.skip(n, what);
+    return this.buf.subarray(start, this.pos);
   }
 
   skip(n: number, what: string): void {
