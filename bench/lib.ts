@@ -99,7 +99,7 @@ export async function startLakestream(args: string[] = []): Promise<Lakestream> 
   const nodeArgs: string[] = [];
   const profDir = process.env.BENCH_CPU_PROF;
   if (profDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', profDir);
-  const argv = [...nodeArgs, SERVER_ENTRY, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'info', ...args];
+  const argv = [...nodeArgs, SERVER_ENTRY, 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'info', ...(args.includes('--kafka-listener') ? [] : ['--kafka-listener', '127.0.0.1:0']), ...args];
   const proc = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const stop = stopperOf(proc);
   let out = '';

@@ -34,9 +34,11 @@ const serveOptions = Object.entries(SETTINGS).map(([key, s]) => {
 });
 serveCmd.action(async (opts: Record<string, string | undefined>) => {
   const { serve } = await import('../server/serve.js');
+  const { kafkaExtension } = await import('../kafka/index.js');
   // commander folded the environment into opts (by flag name); resolveConfig validates and fills in defaults.
   const flags = Object.fromEntries(serveOptions.map(({ key, attribute }) => [key, opts[attribute]]));
-  await serve(resolveConfig(flags, {}));
+  const config = resolveConfig(flags, {});
+  await serve(config, kafkaExtension(config));
 });
 
 registerWrite(program, 'append');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { HTTP_WRITER_ID_MAX } from '../common/writer-ids.js';
 
 /**
  * Idempotent writes. Each writer picks a random positive int64 id at creation and numbers its
@@ -14,13 +15,16 @@ export const WRITER_ID_HEADER = 'x-writer-id';
 export const BATCH_SEQUENCE_HEADER = 'x-batch-sequence';
 export const BATCH_SEQUENCE_MAX = 2 ** 31 - 1;
 
-/** A random int64 in [1, 2^63-1]: positive, so it never collides with a "no writer" sentinel. */
+/**
+ * A random id in [1, 2^62): positive, so it never collides with a "no writer" sentinel, and below
+ * the ids of Kafka producers (writer-ids.ts).
+ */
 export function newWriterId(random: (bytes: number) => Uint8Array = (n) => randomBytes(n)): bigint {
   for (;;) {
     const bytes = random(8);
     let id = 0n;
     for (const b of bytes.subarray(0, 8)) id = (id << 8n) | BigInt(b);
-    id &= (1n << 63n) - 1n;
+    id &= HTTP_WRITER_ID_MAX;
     if (id !== 0n) return id;
   }
 }

@@ -1,20 +1,34 @@
-import { encodeKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
-import type { BucketHashName, Column, TableDefinition } from './schema.js';
+import { canonicalKeyBytes } from './key-json.js';
+import { decodeKey, encodeKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
+import { murmur2, toPositive } from './murmur2.js';
+import { property } from './properties.js';
+import type { Column, TableDefinition } from './schema.js';
 import { keyEncodingOrder } from './schema.js';
-import type { Row } from './values.js';
+import type { Row, Value } from './values.js';
 
 /** A hash of an encoded bucket key to an unsigned 32-bit integer; the bucket is it modulo the bucket count. */
 export type BucketHash = (encodedBucketKey: Uint8Array) => number;
 
-/** The hashes a table definition may name. Kafka-created topics will add murmur2, as Kafka partitions by it. */
-export const BUCKET_HASHES: Readonly<Record<BucketHashName, BucketHash>> = {
-  murmur3: (bytes) => murmur3_32(bytes, 0),
-};
+/**
+ * Kafka's default partitioner over what a Kafka client sends as the record key: the `key` bytes of a
+ * raw-format table (a topic created through Kafka), else the canonical key JSON (key-json.ts).
+ */
+function kafkaHash(def: TableDefinition, bucketKeyColumns: readonly Column[]): BucketHash {
+  const raw = property(def, 'kafka.record-format') === 'raw';
+  return (encoded) => {
+    const values = decodeKey(bucketKeyColumns, encoded);
+    if (raw) return toPositive(murmur2(values[0] as Uint8Array));
+    const row: Row = {};
+    bucketKeyColumns.forEach((c, i) => { row[c.name] = values[i] as Value; });
+    return toPositive(murmur2(canonicalKeyBytes(bucketKeyColumns, row)));
+  };
+}
 
 /**
  * Where a table's rows and keys go: `hash(encoded bucket key) mod buckets`, with the hash the
- * definition names (murmur3 when it names none, as every table so far). The one place that resolves
- * the bucket-key and primary-key columns, for the log and the primary-key write paths alike.
+ * table's `table.bucket.function` names (murmur3 by default, as every table before Kafka; kafka for
+ * Kafka's partitioner). The one place that resolves the bucket-key and primary-key columns, for the
+ * log and the primary-key write paths alike.
  */
 export class BucketRouter {
   readonly buckets: number;
@@ -23,18 +37,27 @@ export class BucketRouter {
   /** The primary-key columns in key-encoding order (bucket key first); none for a log table. */
   readonly keyColumns: readonly Column[];
   private readonly hash: BucketHash;
+  private readonly kafka: boolean;
 
   constructor(def: TableDefinition) {
     const named = (names: readonly string[]) => names.map((n) => def.columns.find((c) => c.name === n)!);
     this.buckets = def.buckets;
     this.bucketKeyColumns = named(def.bucketKey);
     this.keyColumns = named(def.primaryKey.length > 0 ? keyEncodingOrder(def) : []);
-    this.hash = BUCKET_HASHES[def.bucketHash ?? 'murmur3'];
+    this.kafka = property(def, 'table.bucket.function') === 'kafka';
+    this.hash = this.kafka ? kafkaHash(def, this.bucketKeyColumns) : (bytes) => murmur3_32(bytes, 0);
   }
 
   /** Whether rows are routed by key; without a bucket key a request goes to one bucket round-robin. */
   get keyed(): boolean {
     return this.bucketKeyColumns.length > 0;
+  }
+
+  /** How keys are placed, in words for a refusal (a Kafka producer must place keys the same way). */
+  describeHash(): string {
+    return this.kafka
+      ? "Kafka's default partitioner (murmur2 of the record key)"
+      : "lakestream's murmur3 of the order-preserving key, which Kafka partitioners do not compute (a table created with table.bucket.function = kafka uses Kafka's)";
   }
 
   /** The bucket of an encoded bucket key. */

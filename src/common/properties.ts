@@ -49,6 +49,8 @@ export const PROPERTIES: readonly PropertySpec[] = [
   { name: 'table.datalake.file-size', default: '128mb', description: 'most log bytes tiered into one Parquet file', type: { kind: 'size', minBytes: 1024 } },
   { name: 'table.datalake.row-group-rows', default: '131072', description: 'rows per Parquet row group (min/max statistics are kept per row group)', type: { kind: 'integer', min: 1, max: 10_000_000 } },
   { name: 'table.datalake.compression', default: 'zstd', description: 'Parquet compression: zstd or snappy', type: { kind: 'enum', values: ['zstd', 'snappy'] } },
+  { name: 'table.bucket.function', default: 'murmur3', description: "how rows find their bucket: murmur3 of the order-preserving bucket key, or kafka: Kafka's default partitioner (murmur2 of the record key: a Kafka topic's key bytes, else the key's canonical JSON), so standard Kafka producers pick the right partition", type: { kind: 'enum', values: ['murmur3', 'kafka'] } },
+  { name: 'kafka.record-format', default: 'json', description: "what Kafka clients see of a row: json, a JSON object value (the Kafka JSON serializer's bytes), or raw, a Kafka record (the table has Kafka's columns key, value, headers, timestamp: set for topics created through Kafka)", type: { kind: 'enum', values: ['json', 'raw'] } },
   { name: 'table.datalake.compaction.interval', default: undefined, description: 'primary-key tables: rewrite each bucket into live rows this often (default: only on POST .../lake/compact)', type: { kind: 'duration', minMs: 1000 } },
 ];
 
@@ -132,6 +134,7 @@ function checkCombinations(props: Record<string, string>, def: TableDefinition):
   if (engine === 'first_row' && props['table.delete.behavior'] === 'allow') {
     fail('INVALID_PROPERTY', 'the first_row merge engine cannot allow deletes; use table.delete.behavior ignore or disable');
   }
+  checkKafkaProperties(props, def);
   for (const [k, v] of Object.entries(props)) {
     const agg = AGG_PROPERTY.exec(k);
     if (!agg) continue;
@@ -143,6 +146,29 @@ function checkCombinations(props: Record<string, string>, def: TableDefinition):
         : v === 'listagg' ? col.type === 'string'
           : (v === 'bool_and' || v === 'bool_or') ? col.type === 'boolean' : true;
     if (!ok) fail('INVALID_PROPERTY', `${k}: ${v} cannot aggregate column '${col.name}' of type ${col.type}`);
+  }
+}
+
+/** Kafka's columns, as a topic created through Kafka has them (and a raw-format table must). */
+export const KAFKA_RECORD_COLUMNS: readonly Column[] = [
+  { name: 'key', type: 'binary', nullable: true },
+  { name: 'value', type: 'binary', nullable: true },
+  { name: 'headers', type: 'binary', nullable: true },
+  { name: 'timestamp', type: 'timestamp', nullable: false },
+];
+
+function checkKafkaProperties(props: Record<string, string>, def: TableDefinition): void {
+  if (props['kafka.record-format'] === 'raw') {
+    const same = def.columns.length === KAFKA_RECORD_COLUMNS.length
+      && KAFKA_RECORD_COLUMNS.every((k, i) => def.columns[i]!.name === k.name && def.columns[i]!.type === k.type && (def.columns[i]!.nullable === k.nullable || k.name === 'key'));
+    if (!same) fail('INVALID_PROPERTY', 'kafka.record-format = raw needs exactly the columns key binary, value binary, headers binary, timestamp timestamp (not null)');
+    if (def.bucketKey.length > 0 && (def.bucketKey.length !== 1 || def.bucketKey[0] !== 'key')) fail('INVALID_PROPERTY', "a raw-format table's bucket key is 'key' or none");
+  }
+  if (props['table.bucket.function'] === 'kafka') {
+    if (def.bucketKey.length === 0) fail('INVALID_PROPERTY', 'table.bucket.function = kafka needs a bucket key (a Kafka record key is what the partitioner hashes)');
+    if (def.primaryKey.length > 0 && def.bucketKey.length !== def.primaryKey.length) {
+      fail('INVALID_PROPERTY', 'table.bucket.function = kafka needs the bucket key to be the whole primary key: a Kafka record key is the whole primary key');
+    }
   }
 }
 

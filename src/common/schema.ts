@@ -20,12 +20,7 @@ export interface TableDefinition {
   readonly buckets: number;
   readonly bucketKey: readonly string[];
   readonly properties: Readonly<Record<string, string>>;
-  /** The hash that routes rows to buckets (bucket-router.ts); absent means murmur3, as every table so far. */
-  readonly bucketHash?: BucketHashName;
 }
-
-/** The bucket hashes there are (bucket-router.ts holds them). */
-export type BucketHashName = 'murmur3';
 
 export type TableKind = 'log' | 'primary-key';
 

@@ -24,7 +24,7 @@
  */
 import { LakestreamError } from '../common/errors.js';
 import { compress, compressionName, COMPRESSION_IDS, decompress, type CompressionName } from './compression.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../common/crc32c.js';
 
 export const BASE_OFFSET_OFFSET = 0;
 export const BASE_OFFSET_LENGTH = 8;

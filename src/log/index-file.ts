@@ -8,7 +8,7 @@
  *                                extra (8 bytes, index specific) | crc uint32 (CRC-32C of all before)
  */
 import fs from 'node:fs';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../common/crc32c.js';
 
 export const FOOTER_MAGIC_OFFSET = 0;
 export const FOOTER_ENTRY_COUNT_OFFSET = FOOTER_MAGIC_OFFSET + 4;

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { replaceFileUnsynced, type StorageIo } from '../common/storage-io.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../common/crc32c.js';
 import { readSmallFile } from './index-file.js';
 import { offsetFileName, parseOffsetFileName } from './segment.js';
 

@@ -15,7 +15,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { kvRoutes } from './routes/kv.js';
 import { lakeRoutes } from './routes/lake.js';
 import { logRoutes } from './routes/log.js';
-import { openLake } from './lake-setup.js';
+import { openLake, type Lake } from './lake-setup.js';
 import { ServerMetrics } from './metrics.js';
 import { RouteMethods } from './route-methods.js';
 import { ScanSessions } from './scan-sessions.js';
@@ -87,6 +87,10 @@ function trackRequests(app: FastifyInstance): { drained(timeoutMs: number): Prom
 export interface Server {
   readonly app: FastifyInstance;
   readonly context: ServerContext;
+  /** The lake (for union reads by other protocols' listeners). */
+  readonly lake: Lake;
+  /** --auth-file's current tokens; undefined without one. */
+  readonly auth: AuthFile | undefined;
   /** Re-reads --auth-file (SIGHUP); false when there is none or the new file is bad (the old one stays). */
   reloadAuth(): boolean;
   close(): Promise<void>;
@@ -184,6 +188,8 @@ export async function createServer(config: ServerConfig): Promise<Server> {
   return {
     app,
     context,
+    lake,
+    auth,
     reloadAuth() {
       if (!auth) {
         app.log.warn('SIGHUP: no --auth-file to reload');

@@ -47,6 +47,22 @@ function duration(minMs: number) {
   };
 }
 
+/** `host:port` (`[v6]:port` for IPv6), or `none` to turn the listener off; port 0 picks a free one. */
+function listener(allowNone: boolean) {
+  return (raw: string, name: string): { host: string; port: number } | null => {
+    if (raw === '' || (allowNone && raw === 'none')) return null;
+    const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(raw.trim());
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port > 65535) fail('INVALID_PARAMETER', `${name} must be host:port (e.g. 127.0.0.1:9092)${allowNone ? " or 'none'" : ''}, got '${raw}'`);
+    return { host: m[1] ?? m[2]!, port };
+  };
+}
+
+function boolean(raw: string, name: string): boolean {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  fail('INVALID_PARAMETER', `${name} must be true or false, got '${raw}'`);
+}
+
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: string, name: string): T => {
     if (!(values as readonly string[]).includes(raw)) fail('INVALID_PARAMETER', `${name} must be one of ${values.join(', ')}, got '${raw}'`);
@@ -77,6 +93,10 @@ export const SETTINGS = {
   authFile: { flag: 'auth-file', env: 'LAKESTREAM_AUTH_FILE', default: '', description: 'JSON file of bearer tokens, principals and grants; with it every route but /v1/health needs a token (SIGHUP reloads it)', parse: optionalPath },
   tlsCert: { flag: 'tls-cert', env: 'LAKESTREAM_TLS_CERT', default: '', description: 'PEM certificate (chain) to serve HTTPS; needs --tls-key', parse: optionalPath },
   tlsKey: { flag: 'tls-key', env: 'LAKESTREAM_TLS_KEY', default: '', description: 'PEM private key of --tls-cert', parse: optionalPath },
+  kafkaListener: { flag: 'kafka-listener', env: 'LAKESTREAM_KAFKA_LISTENER', default: '127.0.0.1:9092', description: "Kafka protocol listener host:port ('none' turns it off; port 0 picks a free one; TLS and SASL/PLAIN follow --tls-cert and --auth-file)", parse: listener(true) },
+  kafkaAdvertisedListener: { flag: 'kafka-advertised-listener', env: 'LAKESTREAM_KAFKA_ADVERTISED_LISTENER', default: '', description: 'host:port Kafka clients are told to connect to (behind NAT or in a container); default the listener\'s own', parse: listener(false) },
+  kafkaAutoCreateTopics: { flag: 'kafka-auto-create-topics', env: 'LAKESTREAM_KAFKA_AUTO_CREATE_TOPICS', default: 'true', description: 'create a topic (a log table) when a Kafka client asks for metadata of or produces to one that does not exist', parse: boolean },
+  kafkaDefaultPartitions: { flag: 'kafka-default-partitions', env: 'LAKESTREAM_KAFKA_DEFAULT_PARTITIONS', default: '1', description: 'buckets of a topic created through Kafka without num.partitions', parse: integer(1, 1024) },
   logLevel: { flag: 'log-level', env: 'LAKESTREAM_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
 } as const satisfies Record<string, Setting<unknown>>;
 

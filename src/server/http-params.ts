@@ -1,3 +1,4 @@
+import { HTTP_WRITER_ID_MAX } from '../common/writer-ids.js';
 import { fail } from '../common/errors.js';
 
 /** Query and header values, checked where they enter. */
@@ -32,6 +33,7 @@ export function writerHeaders(headers: Record<string, unknown>): { writerId: big
   if (id === undefined && seq === undefined) return undefined;
   if (typeof id !== 'string' || typeof seq !== 'string') fail('INVALID_PARAMETER', 'send x-writer-id and x-batch-sequence together (once each)');
   if (!/^-?\d{1,19}$/.test(id) || BigInt(id) > 2n ** 63n - 1n || BigInt(id) < -(2n ** 63n)) fail('INVALID_PARAMETER', 'x-writer-id must be an int64 in decimal');
+  if (BigInt(id) > HTTP_WRITER_ID_MAX) fail('INVALID_PARAMETER', `x-writer-id must be at most ${HTTP_WRITER_ID_MAX}: larger ids are Kafka producer ids`);
   if (!/^\d{1,10}$/.test(seq) || Number(seq) > 2 ** 31 - 1) fail('INVALID_PARAMETER', 'x-batch-sequence must be an integer from 0 to 2147483647');
   return { writerId: BigInt(id), sequence: Number(seq) };
 }

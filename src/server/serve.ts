@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createServer } from './app.js';
+import { createServer, type Server } from './app.js';
 import type { ServerConfig } from './config.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { checkPortFree, listenFailure } from './port-check.js';
@@ -34,13 +34,27 @@ function exitOnUnhandledRejection(log: { fatal(obj: object, msg: string): void }
   });
 }
 
-export async function serve(config: ServerConfig): Promise<void> {
+/**
+ * Another protocol served beside HTTP over the same tables (the Kafka listener). The server never
+ * imports one: the command that starts the server passes them in.
+ */
+export interface ServerExtension {
+  readonly name: string;
+  /** Refuses a start whose listener could not bind, before anything is created (as the HTTP port's check). */
+  checkPorts(): Promise<void>;
+  /** Starts serving once the tables are open; what it returns goes into the 'serving' log line. */
+  start(server: Server): Promise<{ readonly address: string | null; close(): Promise<void> }>;
+}
+
+export async function serve(config: ServerConfig, extensions: readonly ServerExtension[] = []): Promise<void> {
   // In this order: a refused start creates nothing, and a second server never opens the catalog.
   await checkPortFree(config.host, config.port);
+  for (const e of extensions) await e.checkPorts();
   const lock = DataDirLock.acquire(config.dataDir, { host: config.host, port: config.port });
   const server = await createServer(config);
   const log = server.app.log;
   exitOnUnhandledRejection(log);
+  const started: { name: string; address: string | null; close(): Promise<void> }[] = [];
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -54,7 +68,8 @@ export async function serve(config: ServerConfig): Promise<void> {
       safely(() => log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting'));
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    const closing = server.close();
+    // Other listeners stop first: their connections hold no acknowledged state the tables lack.
+    const closing = Promise.allSettled(started.map((e) => e.close())).then(() => server.close());
     safely(() => log.info({ signal }, 'shutting down: finishing in-flight requests'));
     closing.then(
       () => {
@@ -82,5 +97,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     throw listenFailure(err, config.host, config.port);
   });
   lock.listening((server.app.server.address() as AddressInfo).port);
-  log.info({ address, dataDir: config.dataDir }, 'lakestream is serving');
+  for (const e of extensions) started.push({ name: e.name, ...await e.start(server) });
+  const others = Object.fromEntries(started.map((e) => [e.name, e.address]));
+  log.info({ address, ...others, dataDir: config.dataDir }, 'lakestream is serving');
 }

@@ -21,10 +21,10 @@ describe('batch sequences', () => {
   it('picks a positive int64 writer id, never 0', () => {
     for (let i = 0; i < 200; i++) {
       const id = newWriterId();
-      expect(id > 0n && id < 2n ** 63n).toBe(true);
+      expect(id > 0n && id < 2n ** 62n).toBe(true);
     }
     const max = newWriterId(() => new Uint8Array(8).fill(0xff));
-    expect(max).toBe(2n ** 63n - 1n);
+    expect(max).toBe(2n ** 62n - 1n);
     let calls = 0;
     const skipsZero = newWriterId(() => (calls++ === 0 ? new Uint8Array(8) : Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 7)));
     expect(skipsZero).toBe(7n);

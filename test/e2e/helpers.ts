@@ -15,6 +15,8 @@ const ENTRY = path.join(ROOT, 'dist/src/cli/main.js');
 export interface ServerProcess {
   readonly url: string;
   readonly port: number;
+  /** The Kafka listener's port (0 when started with --kafka-listener none). */
+  readonly kafkaPort: number;
   readonly dataDir: string;
   readonly proc: ChildProcess;
   /** Everything the server printed, for assertions and for debugging a failed test. */
@@ -38,16 +40,25 @@ function waitExit(proc: ChildProcess): Promise<number | null> {
  * Starts the real server process (`node dist/src/cli/main.js serve`) on a free port and waits until
  * it logs that it is serving. Pass `port` to restart on the same address after a kill.
  */
-export async function startServer(opts: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+/**
+ * The Kafka listener every test server gets unless its args choose one: a free port, so that servers
+ * started side by side (and a developer's own broker on 9092) never collide.
+ */
+export function kafkaArgs(args: readonly string[], kafkaPort = 0): string[] {
+  return args.includes('--kafka-listener') ? [] : ['--kafka-listener', `127.0.0.1:${kafkaPort}`];
+}
+
+export async function startServer(opts: { dataDir?: string; port?: number; kafkaPort?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDir();
-  const args = [ENTRY, 'serve', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--log-level', 'info', ...(opts.args ?? [])];
+  const extra = opts.args ?? [];
+  const args = [ENTRY, 'serve', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--log-level', 'info', ...kafkaArgs(extra, opts.kafkaPort), ...extra];
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     // Only a server that has not started is killed: one serving longer than 30 s is the test's.
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /"address":"http:\/\/[^"]*:(\d+)"/.exec(out);
+      const m = /"address":"http:\/\/[^"]*:(\d+)"[^\n]*"msg":"lakestream is serving"/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       resolve(Number(m[1]));
@@ -71,6 +82,7 @@ export async function startServer(opts: { dataDir?: string; port?: number; args?
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    kafkaPort: Number(/"kafka":"[^"]*:(\d+)"/.exec(out)?.[1] ?? 0),
     dataDir,
     proc,
     output: () => out,

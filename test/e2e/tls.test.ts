@@ -4,7 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { kafkaArgs, tempDir } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = path.join(ROOT, 'dist/src/cli/main.js');
@@ -30,7 +30,7 @@ function makeCert(dir: string, name: string): { cert: string; key: string } {
 
 /** Runs `serve` and resolves once it logs its https:// address; rejects with the output if it exits. */
 function startServe(args: string[], env: Record<string, string> = {}): Promise<TlsServer> {
-  const proc = spawn(process.execPath, [ENTRY, 'serve', '--data-dir', tempDir('lakestream-tls-'), '--port', '0', ...args], {
+  const proc = spawn(process.execPath, [ENTRY, 'serve', '--data-dir', tempDir('lakestream-tls-'), '--port', '0', ...kafkaArgs(args), ...args], {
     cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GroupError } from './error-codes.js';
+import { KafkaError as GroupError } from '../protocol/error-codes.js';
 import { Group, joinError, Member, syncError } from './group.js';
 import type {
   DescribedGroup, HeartbeatRequest, JoinGroupRequest, JoinGroupResult, LeaveGroupMember,

@@ -2,7 +2,7 @@ import type { TimerHandle } from './scheduler.js';
 import type {
   DescribedGroup, GroupProtocol, GroupState, JoinGroupResponseMember, JoinGroupResult, ListedGroup, SyncGroupResult,
 } from './messages.js';
-import { GroupError } from './error-codes.js';
+import { KafkaError as GroupError } from '../protocol/error-codes.js';
 
 /**
  * The states a group may enter each state from, as Kafka's GroupMetadata: Empty -> PreparingRebalance

@@ -2,7 +2,7 @@
  * What the coordinator takes and answers, field for field the Kafka JoinGroup, SyncGroup,
  * Heartbeat, LeaveGroup, ListGroups and DescribeGroups messages (names lower-camel as the
  * protocol codecs decode them), so a handler passes a decoded body in and encodes the answer.
- * Error codes are Kafka's numbers (error-codes.ts).
+ * Error codes are Kafka's numbers (protocol/error-codes.ts).
  */
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';

@@ -14,18 +14,16 @@
  * - INVALID_TIMESTAMP: a producer claiming log append time, which only a broker may assign.
  */
 
-/**
- * Kafka's numbers for the codes above, as Kafka's Errors.java defines them. Kept here, not imported
- * from src/kafka/protocol/error-codes.ts, only because both were written at the same time; the two
- * lists are to be unified there.
- */
+import { KafkaError } from '../protocol/error-codes.js';
+
+/** The codes above, by Kafka's names (the numbers are protocol/error-codes.ts's). */
 export const RECORD_BATCH_ERROR_CODES = {
-  CORRUPT_MESSAGE: 2,
-  MESSAGE_TOO_LARGE: 10,
-  INVALID_TIMESTAMP: 32,
-  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
-  UNSUPPORTED_COMPRESSION_TYPE: 76,
-  INVALID_RECORD: 87,
+  CORRUPT_MESSAGE: KafkaError.CORRUPT_MESSAGE,
+  MESSAGE_TOO_LARGE: KafkaError.MESSAGE_TOO_LARGE,
+  INVALID_TIMESTAMP: KafkaError.INVALID_TIMESTAMP,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: KafkaError.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  UNSUPPORTED_COMPRESSION_TYPE: KafkaError.UNSUPPORTED_COMPRESSION_TYPE,
+  INVALID_RECORD: KafkaError.INVALID_RECORD,
 } as const;
 
 export type RecordBatchErrorName = keyof typeof RECORD_BATCH_ERROR_CODES;

@@ -34,7 +34,7 @@
  * ends in the wrong place, and a damaged magic as an unknown format.
  */
 import { LakestreamError } from '../../common/errors.js';
-import { crc32c } from '../../log/crc32c.js';
+import { crc32c } from '../../common/crc32c.js';
 import { compressRecords, decompressRecords, KAFKA_COMPRESSION_IDS, kafkaCompressionForId, type KafkaCompression } from './compression.js';
 import { RecordBatchError } from './record-batch-error.js';
 import { skipHeaderSection } from './record-headers.js';
@@ -303,6 +303,13 @@ export interface RecordBatchSource {
   baseSequence: number; // -1: none
   /** Records, >= 1. */
   count: number;
+  /**
+   * Record i's offset minus baseOffset; i when absent. A compacted stream skips offsets (rows a
+   * reader does not see), so its deltas rise with gaps, and `lastOffsetDelta` covers what was skipped.
+   */
+  offsetDelta?(i: number): number;
+  /** The batch's last offset delta, >= the last record's; count - 1 when absent. */
+  lastOffsetDelta?: number;
   /** ms; the first record's timestamp becomes the batch's baseTimestamp. */
   timestamp(i: number): number;
   key(i: number): Uint8Array | null;
@@ -352,7 +359,9 @@ export function encodeRecordBatch(source: RecordBatchSource): Uint8Array {
   let maxTimestamp = baseTimestamp;
   let buf = scratch;
   let pos = RECORDS_OFFSET;
+  const deltaOf = source.offsetDelta;
   for (let i = 0; i < count; i++) {
+    const offsetDelta = deltaOf ? deltaOf(i) : i;
     const timestamp = i === 0 ? baseTimestamp : source.timestamp(i);
     const timestampDelta = timestamp - baseTimestamp;
     if (!Number.isSafeInteger(timestamp) || timestampDelta > TIMESTAMP_DELTA_MAX || timestampDelta < -TIMESTAMP_DELTA_MAX) {
@@ -366,7 +375,7 @@ export function encodeRecordBatch(source: RecordBatchSource): Uint8Array {
     const valueLength = value === null ? -1 : value.length;
     const noHeaders = headers === null || headers.length === 0;
     const headersBytes = noHeaders ? 1 : headers.length;
-    const bodyBytes = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(i) +
+    const bodyBytes = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta) +
       sizeOfVarint(keyLength) + (key === null ? 0 : keyLength) +
       sizeOfVarint(valueLength) + (value === null ? 0 : valueLength) + headersBytes;
     const recordEnd = pos + sizeOfVarint(bodyBytes) + bodyBytes;
@@ -374,7 +383,7 @@ export function encodeRecordBatch(source: RecordBatchSource): Uint8Array {
     pos = writeVarint(buf, pos, bodyBytes);
     buf[pos++] = 0; // record attributes: none defined
     pos = writeVarlong(buf, pos, timestampDelta);
-    pos = writeVarint(buf, pos, i);
+    pos = writeVarint(buf, pos, offsetDelta);
     pos = writeVarint(buf, pos, keyLength);
     if (key !== null) pos = copyInto(buf, pos, key);
     pos = writeVarint(buf, pos, valueLength);
@@ -408,7 +417,7 @@ function finishBatch(source: RecordBatchSource, buf: Uint8Array, end: number, ba
   dv.setInt32(PARTITION_LEADER_EPOCH_OFFSET, source.partitionLeaderEpoch ?? 0);
   dv.setInt8(MAGIC_OFFSET, MAGIC);
   dv.setInt16(ATTRIBUTES_OFFSET, KAFKA_COMPRESSION_IDS[compression] | (logAppend ? TIMESTAMP_TYPE_BIT : 0));
-  dv.setInt32(LAST_OFFSET_DELTA_OFFSET, source.count - 1);
+  dv.setInt32(LAST_OFFSET_DELTA_OFFSET, source.lastOffsetDelta ?? source.count - 1);
   dv.setBigInt64(BASE_TIMESTAMP_OFFSET, BigInt(baseTimestamp));
   dv.setBigInt64(MAX_TIMESTAMP_OFFSET, BigInt(logAppend ? source.logAppendTime! : maxTimestamp));
   dv.setBigInt64(PRODUCER_ID_OFFSET, source.producerId);
@@ -425,6 +434,7 @@ function assertSource(s: RecordBatchSource): void {
     throw new LakestreamError('INTERNAL', `encodeRecordBatch: ${what}`);
   };
   if (!Number.isInteger(s.count) || s.count < 1 || s.count > INT32_MAX) bad(`record count ${s.count}`);
+  if (s.lastOffsetDelta !== undefined && (!Number.isInteger(s.lastOffsetDelta) || s.lastOffsetDelta < s.count - 1 || s.lastOffsetDelta > INT32_MAX)) bad(`last offset delta ${s.lastOffsetDelta}`);
   if (s.logAppendTime !== undefined && !Number.isSafeInteger(s.logAppendTime)) bad(`log append time ${s.logAppendTime}`);
   if (!Number.isInteger(s.producerEpoch) || s.producerEpoch < -1 || s.producerEpoch > 0x7fff) bad(`producer epoch ${s.producerEpoch}`);
   if (!Number.isInteger(s.baseSequence) || s.baseSequence < -1 || s.baseSequence > INT32_MAX) bad(`base sequence ${s.baseSequence}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/common/seeded-random.js';
 import { GroupCoordinator } from '../../../src/kafka/groups/coordinator.js';
-import { GroupError } from '../../../src/kafka/groups/error-codes.js';
+import { KafkaError as GroupError } from '../../../src/kafka/protocol/error-codes.js';
 import type { GroupProtocol, JoinGroupResult } from '../../../src/kafka/groups/messages.js';
 import { TestingScheduler } from '../../../src/kafka/groups/testing-scheduler.js';
 

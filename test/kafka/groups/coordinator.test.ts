@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCoordinator, type GroupCoordinatorOptions } from '../../../src/kafka/groups/coordinator.js';
-import { GroupError } from '../../../src/kafka/groups/error-codes.js';
+import { KafkaError as GroupError } from '../../../src/kafka/protocol/error-codes.js';
 import type { GroupProtocol, JoinGroupRequest, JoinGroupResult, SyncGroupResult } from '../../../src/kafka/groups/messages.js';
 import { TestingScheduler } from '../../../src/kafka/groups/testing-scheduler.js';
 

@@ -38,7 +38,8 @@ describe('kafkajs golden', () => {
   });
 
   test('kafkajs golden: Produce v3-7', async () => {
-    for (const v of versions(0, 7)) {
+    // v0-2 are served only to refuse their magic 0/1 message sets (produce.ts).
+    for (const v of versions(0, 7).filter((v) => v >= 3)) {
       const req = await decodedFromKafkajs('produce', 0, v, {
         acks: -1, timeout: 30000, transactionalId: null,
         topicData: [{ topic: 'orders', partitions: [{ partition: 2, messages: [{ key: 'k', value: 'v', timestamp: 1700000000000 }] }] }],

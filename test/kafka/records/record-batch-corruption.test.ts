@@ -4,7 +4,7 @@
  * with a RecordBatchError and nothing else: no RangeError, no TypeError, no codec exception.
  */
 import { describe, expect, test } from 'vitest';
-import { crc32c } from '../../../src/log/crc32c.js';
+import { crc32c } from '../../../src/common/crc32c.js';
 import {
   ATTRIBUTES_OFFSET, BASE_OFFSET_OFFSET, BATCH_LENGTH_OFFSET, CRC_OFFSET, encodeRecordBatch, LOG_OVERHEAD_BYTES,
   PARTITION_LEADER_EPOCH_OFFSET, RECORDS_OFFSET, type RecordBatch,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { LakestreamError } from '../../../src/common/errors.js';
-import { crc32c } from '../../../src/log/crc32c.js';
+import { crc32c } from '../../../src/common/crc32c.js';
 import {
   ATTRIBUTES_OFFSET, BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET, CRC_OFFSET,
   decodeRecordBatches, encodeRecordBatch, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD_BYTES, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET,

@@ -1,8 +1,12 @@
-/** Produce (key 0): record batches to append. v3 is the first with message format v2 (record batches). */
+/**
+ * Produce (key 0): record batches to append. v3 is the first with message format v2 (record
+ * batches); v0-2 are served only to be refused (their message sets are magic 0/1, refused by the
+ * record decoder): librdkafka enables gzip, snappy and lz4 only when the broker lists Produce v0.
+ */
 import { api, array, message, type RequestOf, type ResponseOf } from '../schema.js';
 
 export const produce = api(0, 'Produce',
-  message('ProduceRequest', '3-7', '9+', [
+  message('ProduceRequest', '0-7', '9+', [
     { name: 'transactionalId', type: 'string', versions: '3+', nullable: '3+', default: null },
     { name: 'acks', type: 'int16', versions: '0+' },
     { name: 'timeoutMs', type: 'int32', versions: '0+' },
@@ -14,7 +18,7 @@ export const produce = api(0, 'Produce',
       ]), versions: '0+' },
     ]), versions: '0+' },
   ]),
-  message('ProduceResponse', '3-7', '9+', [
+  message('ProduceResponse', '0-7', '9+', [
     { name: 'responses', type: array([
       { name: 'name', type: 'string', versions: '0+' },
       { name: 'partitionResponses', type: array([

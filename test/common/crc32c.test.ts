@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { crc32c, crc32cJs } from '../../src/log/crc32c.js';
+import { crc32c, crc32cJs } from '../../src/common/crc32c.js';
 
 describe('crc32c', () => {
   test('crc32c: matches the Castagnoli check values', () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
-import { kafkaPartition, murmur2, toPositive } from '../../../src/kafka/records/murmur2.js';
-import { int, mulberry32 } from '../../common/random-values.js';
+import { kafkaPartition, murmur2, toPositive } from '../../src/common/murmur2.js';
+import { int, mulberry32 } from './random-values.js';
 
 const require = createRequire(import.meta.url);
 /** kafkajs 2.2.4's Java-compatible murmur2 (its DefaultPartitioner's hash). */

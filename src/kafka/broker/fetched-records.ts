@@ -1,0 +1,97 @@
+/**
+ * A table's records as Kafka record batches, for Fetch: one batch per Arrow batch of the slice read
+ * (from the log or, below the local log start, from the lake), at its offsets. A raw-format table
+ * gives back each record as produced. Any other table gives each row as a JSON object value, its
+ * bucket key's canonical JSON as the record key (null without one), its commit time as the
+ * timestamp; a primary-key table's changelog reads as a compacted topic's stream: +I/+U rows as
+ * values, -D as a null value (a tombstone), -U skipped, the change type in a
+ * `lakestream.change_type` header.
+ */
+import type * as A from 'apache-arrow';
+import { batchRows } from '../../common/arrow.js';
+import { bucketRouter } from '../../common/bucket-router.js';
+import { canonicalKeyBytes } from '../../common/key-json.js';
+import { rowToJson } from '../../common/json-values.js';
+import { tableKind, type Column, type TableDefinition } from '../../common/schema.js';
+import type { RecordSlice } from '../../server/records.js';
+import { encodeRecordBatch } from '../records/record-batch.js';
+import { encodeHeaders } from '../records/record-headers.js';
+import { topicFormat } from './topics.js';
+
+const UTF8 = new TextEncoder();
+const CHANGE_TYPE_HEADER = 'lakestream.change_type';
+const CHANGE_HEADERS = new Map(['+I', '+U', '-D', '+A'].map((t) => [t, encodeHeaders([{ key: CHANGE_TYPE_HEADER, value: UTF8.encode(t) }])]));
+
+/** The Kafka record batches of a slice; rows skipped (-U) leave gaps in the offsets, as compaction does. */
+export function fetchedBatches(def: TableDefinition, slice: RecordSlice): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const raw = topicFormat(def) === 'raw';
+  for (const batch of slice.batches) {
+    if (batch.numRows === 0) continue;
+    const encoded = raw ? rawBatch(batch) : jsonBatch(def, batch);
+    if (encoded) out.push(encoded);
+  }
+  return out;
+}
+
+function int64s(batch: A.RecordBatch, name: string): BigInt64Array {
+  const data = batch.getChild(name)!.data[0]!;
+  return (data.values as BigInt64Array).subarray(data.offset, data.offset + data.length);
+}
+
+function changeTypes(batch: A.RecordBatch): string[] {
+  return batch.getChild('_change_type')!.toArray() as unknown as string[];
+}
+
+/** The rows a Kafka consumer sees (all but -U), and their offsets. */
+function visibleRows(batch: A.RecordBatch): { rows: number[]; offsets: BigInt64Array; types: string[] } {
+  const types = changeTypes(batch);
+  const rows: number[] = [];
+  for (let i = 0; i < types.length; i++) if (types[i] !== '-U') rows.push(i);
+  return { rows, offsets: int64s(batch, '_log_offset'), types };
+}
+
+function binaryAt(vector: A.Vector, i: number): Uint8Array | null {
+  return (vector.get(i) as Uint8Array | null) ?? null;
+}
+
+function rawBatch(batch: A.RecordBatch): Uint8Array | undefined {
+  const { rows, offsets, types } = visibleRows(batch);
+  if (rows.length === 0) return undefined;
+  const key = batch.getChild('key')!;
+  const value = batch.getChild('value')!;
+  const headers = batch.getChild('headers')!;
+  const timestamps = int64s(batch, 'timestamp');
+  const base = offsets[0]!;
+  return encodeRecordBatch({
+    baseOffset: base, producerId: -1n, producerEpoch: -1, baseSequence: -1,
+    count: rows.length,
+    offsetDelta: (i) => Number(offsets[rows[i]!]! - base),
+    lastOffsetDelta: Number(offsets[offsets.length - 1]! - base),
+    timestamp: (i) => Number(timestamps[rows[i]!]!),
+    key: (i) => binaryAt(key, rows[i]!),
+    value: (i) => (types[rows[i]!] === '-D' ? null : binaryAt(value, rows[i]!)),
+    headers: (i) => (types[rows[i]!] === '-D' ? null : binaryAt(headers, rows[i]!)),
+  });
+}
+
+function jsonBatch(def: TableDefinition, batch: A.RecordBatch): Uint8Array | undefined {
+  const { rows, offsets, types } = visibleRows(batch);
+  if (rows.length === 0) return undefined;
+  const columns: readonly Column[] = def.columns;
+  const values = batchRows(batch, columns.map((c) => c.name));
+  const keyColumns = bucketRouter(def).bucketKeyColumns;
+  const changelog = tableKind(def) === 'primary-key';
+  const commits = int64s(batch, '_commit_timestamp');
+  const base = offsets[0]!;
+  return encodeRecordBatch({
+    baseOffset: base, producerId: -1n, producerEpoch: -1, baseSequence: -1,
+    count: rows.length,
+    offsetDelta: (i) => Number(offsets[rows[i]!]! - base),
+    lastOffsetDelta: Number(offsets[offsets.length - 1]! - base),
+    timestamp: (i) => Number(commits[rows[i]!]!),
+    key: (i) => (keyColumns.length > 0 ? canonicalKeyBytes(keyColumns, values[rows[i]!]!) : null),
+    value: (i) => (types[rows[i]!] === '-D' ? null : UTF8.encode(JSON.stringify(rowToJson(columns, values[rows[i]!]!)))),
+    headers: (i) => (changelog ? CHANGE_HEADERS.get(types[rows[i]!]!) ?? null : null),
+  });
+}
