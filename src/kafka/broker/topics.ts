@@ -77,8 +77,13 @@ export function kafkaTopicDefinition(topic: string, req: TopicRequest): TableDef
   if (policy !== 'delete' && policy !== 'compact') fail('INVALID_PROPERTY', `topic '${topic}': cleanup.policy must be delete or compact, got '${policy}'`);
   const properties: Record<string, string> = { 'kafka.record-format': 'raw' };
   for (const [name, value] of req.configs) {
+    // lakestream's own table properties pass through (e.g. table.datalake.enabled to tier the topic).
+    if (name.startsWith('table.')) {
+      properties[name] = value;
+      continue;
+    }
     const map = CONFIG_PROPERTIES[name];
-    if (!map) fail('INVALID_PROPERTY', `topic '${topic}': config ${name} is not supported; supported: ${Object.keys(CONFIG_PROPERTIES).join(', ')}`);
+    if (!map) fail('INVALID_PROPERTY', `topic '${topic}': config ${name} is not supported; supported: ${Object.keys(CONFIG_PROPERTIES).join(', ')} and lakestream's table.* properties`);
     if (name !== 'cleanup.policy' && name !== 'compression.type' && !/^-?\d+$/.test(value)) fail('INVALID_PROPERTY', `topic '${topic}': config ${name} must be an integer, got '${value}'`);
     const mapped = map(value);
     if (mapped) properties[mapped[0]] = mapped[1];
