@@ -58,7 +58,7 @@ export async function startServer(opts: { dataDir?: string; port?: number; kafka
     // Only a server that has not started is killed: one serving longer than 30 s is the test's.
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /"address":"http:\/\/[^"]*:(\d+)"[^\n]*"msg":"lakestream is serving"/.exec(out);
+      const m = /"address":"https?:\/\/[^"]*:(\d+)"[^\n]*"msg":"lakestream is serving"/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       resolve(Number(m[1]));
@@ -80,7 +80,7 @@ export async function startServer(opts: { dataDir?: string; port?: number; kafka
     }, 30_000);
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${/"address":"https:/.test(out) ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     kafkaPort: Number(/"kafka":"[^"]*:(\d+)"/.exec(out)?.[1] ?? 0),
     dataDir,
