@@ -13,6 +13,7 @@ import { KafkaBroker } from './broker/broker.js';
 import { SingleServerView } from './broker/cluster-view.js';
 import type { BrokerContext } from './broker/context.js';
 import { KafkaListener } from './broker/listener.js';
+import { KafkaMetrics } from './broker/kafka-metrics.js';
 import { ProducerIds } from './broker/producer-ids.js';
 import { TopicStore } from './broker/topic-store.js';
 import { GroupCoordinator } from './groups/coordinator.js';
@@ -57,6 +58,7 @@ export function kafkaExtension(config: ServerConfig): ServerExtension[] {
       const producerIds = await ProducerIds.open(config.dataDir);
       let listener: KafkaListener | undefined;
       const view = { host: '', port: 0 };
+      const metrics = new KafkaMetrics(ctx.metrics.registry);
       const broker: BrokerContext = {
         server: ctx,
         lake: server.lake,
@@ -66,10 +68,11 @@ export function kafkaExtension(config: ServerConfig): ServerExtension[] {
         auth: server.auth,
         producerIds,
         groups: { coordinator, offsets },
+        metrics,
         log,
       };
       try {
-        listener = await KafkaListener.start({ host: listen.host, port: listen.port, frameBytesMax: config.maxRequestBytes, log, ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) }, new KafkaBroker(broker));
+        listener = await KafkaListener.start({ host: listen.host, port: listen.port, frameBytesMax: config.maxRequestBytes, log, onConnections: (n) => metrics.connections.set(n), ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) }, new KafkaBroker(broker));
       } catch (err) {
         coordinator.shutdown();
         throw bindFailure(err, listen);

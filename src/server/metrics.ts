@@ -10,7 +10,7 @@ import { tieredOffsetOf } from '../lake/snapshot.js';
 import type { TieringService } from '../tiering/tiering-service.js';
 import type { TableRuntime, TableStore } from './table-store.js';
 
-const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const FSYNC_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 /** A route label for requests no route matched: the raw URL never becomes a label. */
 const UNMATCHED_ROUTE = 'unmatched';

@@ -106,6 +106,9 @@ describe('kafkajs produces and consumes topics', () => {
     expect(described.body.columns.map((c: { name: string }) => c.name)).toEqual(['key', 'value', 'headers', 'timestamp']);
     const rows = await call(server.url, 'GET', '/v1/databases/kafka/tables/fresh/buckets/0/records?offset=0');
     expect(rows.body.records[0]).toMatchObject({ key: Buffer.from('k').toString('base64'), value: Buffer.from('v').toString('base64'), headers: null });
+    const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/lakestream_kafka_requests_total\{api="Produce"\} [1-9]/);
+    expect(metrics).toMatch(/lakestream_kafka_connections [1-9]/);
   });
 });
 

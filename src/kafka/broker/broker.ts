@@ -9,7 +9,7 @@
 import { KafkaError } from '../protocol/error-codes.js';
 import { decodeRequest, encodeResponse, KafkaRequestError, type DecodedRequest } from '../protocol/frame.js';
 import { KafkaProtocolError } from '../protocol/primitives.js';
-import { servedApiVersions } from '../protocol/registry.js';
+import { apiSpec, servedApiVersions } from '../protocol/registry.js';
 import type { BrokerContext } from './context.js';
 import { HANDLERS } from './handlers/index.js';
 import type { FrameHandler, KafkaConnection } from './listener.js';
@@ -31,7 +31,9 @@ export class KafkaBroker implements FrameHandler {
     }
     const { header } = request;
     const handler = HANDLERS[request.apiKey];
+    const started = performance.now();
     const body = await handler(this.ctx, conn, request as never);
+    this.ctx.metrics.request(apiSpec(request.apiKey)!.name, (performance.now() - started) / 1000);
     if (body === null) return null;
     return encodeResponse(header, body);
   }

@@ -6,6 +6,7 @@ import type { ClusterView } from './cluster-view.js';
 import type { ProducerIds } from './producer-ids.js';
 import type { TopicStore } from './topic-store.js';
 import type { GroupServices } from './group-services.js';
+import type { KafkaMetrics } from './kafka-metrics.js';
 
 export interface BrokerLog {
   info(obj: object, msg: string): void;
@@ -24,5 +25,6 @@ export interface BrokerContext {
   readonly auth: AuthFile | undefined;
   readonly producerIds: ProducerIds;
   readonly groups: GroupServices;
+  readonly metrics: KafkaMetrics;
   readonly log: BrokerLog;
 }

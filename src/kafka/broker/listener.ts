@@ -25,6 +25,8 @@ export interface ListenerOptions {
   readonly host: string;
   readonly port: number;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Told of every connection opened and closed (the metrics' gauge). */
+  readonly onConnections?: (open: number) => void;
   /** Frames above this are refused before they are read (the connection is closed). */
   readonly frameBytesMax: number;
   readonly inFlightMax?: number;
@@ -92,9 +94,13 @@ export class KafkaListener {
   private accept(socket: net.Socket, opts: ListenerOptions, handler: FrameHandler): void {
     const conn = new KafkaConnection(socket, `${socket.remoteAddress}:${socket.remotePort}`);
     this.connections.add(conn);
+    opts.onConnections?.(this.connections.size);
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
-    socket.on('close', () => this.connections.delete(conn));
+    socket.on('close', () => {
+      this.connections.delete(conn);
+      opts.onConnections?.(this.connections.size);
+    });
     const inFlightMax = opts.inFlightMax ?? IN_FLIGHT_MAX;
     let pending: Buffer[] = [];
     let pendingBytes = 0;

@@ -99,6 +99,7 @@ async function appendBatch(ctx: BrokerContext, table: TableRuntime, partition: n
     baseOffset = BigInt(reply.buckets[0]?.baseOffset ?? table.bucket(partition).highWatermark);
   }
   if (writer && sequence === 'new') ctx.producerIds.recordSequence(table.bucket(partition), writer.writerId, writer.sequence, batch.recordCount);
-  ctx.server.metrics.appended(table.qualifiedName, rows.length, batch.sizeBytes);
+  if (tableKind(table.definition) === 'log') ctx.server.metrics.appended(table.qualifiedName, rows.length, batch.sizeBytes);
+  else ctx.server.metrics.kvWritten(table.qualifiedName, 'upsert', rows.length);
   return baseOffset;
 }
