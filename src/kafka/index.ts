@@ -1,6 +1,7 @@
 /**
- * The Kafka listener as a server extension: `serve` starts it once the tables are open and stops it
- * first at shutdown. Off with `--kafka-listener none`.
+ * The Kafka listener as a server extension: `serve` attaches it once the tables are open (its state,
+ * and its HTTP route `GET /v1/kafka/groups`), starts it after HTTP listens, and stops it first at
+ * shutdown. Off with `--kafka-listener none`.
  */
 import net from 'node:net';
 import { LakestreamError } from '../common/errors.js';
@@ -12,14 +13,17 @@ import { Access } from './broker/access.js';
 import { KafkaBroker } from './broker/broker.js';
 import { SingleServerView } from './broker/cluster-view.js';
 import type { BrokerContext } from './broker/context.js';
-import { KafkaListener } from './broker/listener.js';
+import { groupRoutes } from './broker/group-routes.js';
 import { KafkaMetrics } from './broker/kafka-metrics.js';
+import { KafkaListener } from './broker/listener.js';
 import { ProducerIds } from './broker/producer-ids.js';
 import { TopicStore } from './broker/topic-store.js';
 import { GroupCoordinator } from './groups/coordinator.js';
 import { TableOffsetStore } from './groups/offsets.js';
 
-function bindFailure(err: unknown, at: { host: string; port: number }): Error {
+type Address = { host: string; port: number };
+
+function bindFailure(err: unknown, at: Address): Error {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const where = `${at.host}:${at.port}`;
   if (code === 'EADDRINUSE') return new LakestreamError('INVALID_PARAMETER', `--kafka-listener ${where} is already in use (a Kafka broker or another lakestream listens there); stop it, pick another address, or turn Kafka off with --kafka-listener none`);
@@ -28,7 +32,7 @@ function bindFailure(err: unknown, at: { host: string; port: number }): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-async function probe(at: { host: string; port: number }): Promise<void> {
+async function probe(at: Address): Promise<void> {
   if (at.port === 0) return;
   const server = net.createServer();
   try {
@@ -42,50 +46,61 @@ async function probe(at: { host: string; port: number }): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+async function brokerContext(config: ServerConfig, server: Server, advertised: Address): Promise<BrokerContext> {
+  const ctx = server.context;
+  const log = server.app.log;
+  const offsets = await TableOffsetStore.open({ catalog: ctx.catalog, tables: ctx.tables, ddl: ctx.ddl, disk: ctx.disk });
+  const coordinator = new GroupCoordinator({ onGroupExpired: (groupId) => offsets.deleteGroup(groupId) });
+  coordinator.restoreGroupsWithOffsets(offsets.groupsWithOffsets());
+  return {
+    server: ctx,
+    lake: server.lake,
+    cluster: new SingleServerView('lakestream', advertised),
+    topics: new TopicStore(ctx, { autoCreate: config.kafkaAutoCreateTopics, defaultPartitions: config.kafkaDefaultPartitions }, log),
+    access: new Access(server.auth !== undefined, log),
+    auth: server.auth,
+    producerIds: await ProducerIds.open(config.dataDir),
+    groups: { coordinator, offsets },
+    metrics: new KafkaMetrics(ctx.metrics.registry),
+    log,
+  };
+}
+
 export function kafkaExtension(config: ServerConfig): ServerExtension[] {
   const listen = config.kafkaListener;
   if (!listen) return [];
+  // Known once the listener has bound (port 0 picks one); the cluster view reads it at every call.
+  const advertised: Address = { host: '', port: 0 };
+  let broker: BrokerContext | undefined;
   return [{
     name: 'kafka',
     checkPorts: () => probe(listen),
-    async start(server: Server) {
-      const ctx = server.context;
-      const log = server.app.log;
+    async attach(server) {
+      broker = await brokerContext(config, server, advertised);
+      groupRoutes(server.app, broker.groups, broker.topics);
+    },
+    async start() {
+      const ctx = broker!;
       const tls = loadTls(config);
-      const offsets = await TableOffsetStore.open({ catalog: ctx.catalog, tables: ctx.tables, ddl: ctx.ddl, disk: ctx.disk });
-      const coordinator = new GroupCoordinator({ onGroupExpired: (groupId) => offsets.deleteGroup(groupId) });
-      coordinator.restoreGroupsWithOffsets(offsets.groupsWithOffsets());
-      const producerIds = await ProducerIds.open(config.dataDir);
-      let listener: KafkaListener | undefined;
-      const view = { host: '', port: 0 };
-      const metrics = new KafkaMetrics(ctx.metrics.registry);
-      const broker: BrokerContext = {
-        server: ctx,
-        lake: server.lake,
-        cluster: new SingleServerView('lakestream', view),
-        topics: new TopicStore(ctx, { autoCreate: config.kafkaAutoCreateTopics, defaultPartitions: config.kafkaDefaultPartitions }, log),
-        access: new Access(server.auth !== undefined, log),
-        auth: server.auth,
-        producerIds,
-        groups: { coordinator, offsets },
-        metrics,
-        log,
-      };
+      let listener: KafkaListener;
       try {
-        listener = await KafkaListener.start({ host: listen.host, port: listen.port, frameBytesMax: config.maxRequestBytes, log, onConnections: (n) => metrics.connections.set(n), ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) }, new KafkaBroker(broker));
+        listener = await KafkaListener.start({
+          host: listen.host, port: listen.port, frameBytesMax: config.maxRequestBytes, log: ctx.log,
+          onConnections: (n) => ctx.metrics.connections.set(n),
+          ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+        }, new KafkaBroker(ctx));
       } catch (err) {
-        coordinator.shutdown();
+        ctx.groups.coordinator.shutdown();
         throw bindFailure(err, listen);
       }
-      const advertised = config.kafkaAdvertisedListener ?? { host: listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host, port: listener.port };
-      Object.assign(view, advertised);
+      Object.assign(advertised, config.kafkaAdvertisedListener ?? { host: listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host, port: listener.port });
       const address = `${listen.host}:${listener.port}`;
-      log.info({ kafka: address, advertised: `${advertised.host}:${advertised.port}`, tls: tls !== undefined, sasl: server.auth ? 'PLAIN' : 'off' }, 'kafka listener is serving');
+      ctx.log.info({ kafka: address, advertised: `${advertised.host}:${advertised.port}`, tls: tls !== undefined, sasl: ctx.auth ? 'PLAIN' : 'off' }, 'kafka listener is serving');
       return {
         address,
         async close() {
-          coordinator.shutdown();
-          await listener?.close();
+          ctx.groups.coordinator.shutdown();
+          await listener.close();
         },
       };
     },

@@ -75,6 +75,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   [`GET ${TABLE}/lake`]: on('read', 'table'),
   [`GET ${TABLE}/lake/snapshots`]: on('read', 'table'),
   [`POST ${TABLE}/lake/compact`]: on('write', 'table'),
+  // Served by the Kafka listener's extension (src/kafka) when it is on.
+  'GET /v1/kafka/groups': on('describe', 'cluster'),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -42,8 +42,10 @@ export interface ServerExtension {
   readonly name: string;
   /** Refuses a start whose listener could not bind, before anything is created (as the HTTP port's check). */
   checkPorts(): Promise<void>;
-  /** Starts serving once the tables are open; what it returns goes into the 'serving' log line. */
-  start(server: Server): Promise<{ readonly address: string | null; close(): Promise<void> }>;
+  /** Once the tables are open, before HTTP listens: builds its state and may add HTTP routes. */
+  attach(server: Server): Promise<void>;
+  /** Starts serving after HTTP; what it returns goes into the 'serving' log line. */
+  start(): Promise<{ readonly address: string | null; close(): Promise<void> }>;
 }
 
 export async function serve(config: ServerConfig, extensions: readonly ServerExtension[] = []): Promise<void> {
@@ -93,11 +95,12 @@ export async function serve(config: ServerConfig, extensions: readonly ServerExt
     log.info({ signal: 'SIGHUP' }, 'reloading the auth file');
     server.reloadAuth();
   });
+  for (const e of extensions) await e.attach(server);
   const address = await server.app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
     throw listenFailure(err, config.host, config.port);
   });
   lock.listening((server.app.server.address() as AddressInfo).port);
-  for (const e of extensions) started.push({ name: e.name, ...await e.start(server) });
+  for (const e of extensions) started.push({ name: e.name, ...await e.start() });
   const others = Object.fromEntries(started.map((e) => [e.name, e.address]));
   log.info({ address, ...others, dataDir: config.dataDir }, 'lakestream is serving');
 }

@@ -215,6 +215,12 @@ describe('consumer groups', () => {
     const rows = await call(server.url, 'POST', '/v1/databases/_lakestream/tables/kafka_group_offsets/prefix-lookup', { prefixes: [{ group_id: 'workers' }] });
     expect(rows.status).toBe(200);
     expect(rows.body.rows[0].map((r: { partition: number; committed_offset: number }) => [r.partition, r.committed_offset]).sort()).toEqual([[0, 10], [1, 10], [2, 10], [3, 10]]);
+    const groups = await call(server.url, 'GET', '/v1/kafka/groups');
+    const workers = groups.body.groups.find((g: { groupId: string }) => g.groupId === 'workers');
+    expect(workers).toMatchObject({ state: 'Stable', protocolType: 'consumer' });
+    expect(workers.members).toHaveLength(2);
+    expect(workers.members.flatMap((m: { assignment: { partitions: number[] }[] }) => m.assignment.flatMap((a) => a.partitions)).sort()).toEqual([0, 1, 2, 3]);
+    expect(workers.offsets.map((o: { lag: string }) => o.lag)).toEqual(['0', '0', '0', '0']);
     for (const m of members) await m.disconnect();
   });
 });
