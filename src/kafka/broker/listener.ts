@@ -3,8 +3,10 @@
  * request). A frame's size is checked before its bytes are gathered, so a client announcing a huge
  * frame is refused without the server holding it. A connection's requests may be pipelined: they
  * are handled concurrently, but Kafka clients match responses to requests by order as well as by
- * correlation id, so responses are written strictly in the order the requests arrived. At most `inFlightMax` requests per connection are in progress; past that the
- * socket is paused, which pushes back on the client through TCP.
+ * correlation id, so responses are written strictly in the order the requests arrived. At most
+ * `inFlightMax` requests (and about one frame's worth of bytes) per connection are in progress, and
+ * responses a client does not read are not piled up: past either, the socket is paused, which pushes
+ * back on the client through TCP.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -106,8 +108,16 @@ export class KafkaListener {
     let pendingBytes = 0;
     let expected = -1;
     let inFlight = 0;
+    let inFlightBytes = 0;
     // Responses leave in request order: each request's write waits for the one before it.
     let tail: Promise<void> = Promise.resolve();
+    // Reading pauses while the connection holds enough: requests in progress (their count and bytes),
+    // or responses the client has not read yet. Memory per connection stays near two frames.
+    const saturated = () => inFlight >= inFlightMax || inFlightBytes > opts.frameBytesMax || socket.writableLength > opts.frameBytesMax;
+    const resumeIfRoom = () => {
+      if (socket.isPaused() && !saturated() && !conn.isClosed) socket.resume();
+    };
+    socket.on('drain', resumeIfRoom);
     const refuse = (why: string, details: object) => {
       opts.log.warn({ remote: conn.remote, ...details }, `kafka: closing connection: ${why}`);
       pending = [];
@@ -115,7 +125,8 @@ export class KafkaListener {
     };
     const dispatch = (frame: Uint8Array) => {
       inFlight++;
-      if (inFlight >= inFlightMax) socket.pause();
+      inFlightBytes += frame.byteLength;
+      if (saturated()) socket.pause();
       const response = handler.handle(conn, frame).catch((err: unknown) => {
         opts.log.warn({ remote: conn.remote, err: err instanceof Error ? err.message : String(err) }, 'kafka: closing connection: the request could not be answered');
         conn.close();
@@ -124,9 +135,10 @@ export class KafkaListener {
       tail = tail.then(async () => {
         const bytes = await response;
         inFlight--;
-        if (socket.isPaused() && inFlight < inFlightMax && !conn.isClosed) socket.resume();
+        inFlightBytes -= frame.byteLength;
         if (bytes && !conn.isClosed) socket.write(bytes);
         if (conn.closeAfterResponse && !conn.isClosed) conn.close();
+        resumeIfRoom();
       });
     };
     socket.on('data', (chunk: Buffer) => {
