@@ -34,9 +34,10 @@ export function fetchedBatches(def: TableDefinition, slice: RecordSlice): Uint8A
   return out;
 }
 
+/** apache-arrow slices a fixed-width column's values with the batch: `data.offset` is only the validity bitmap's. */
 function int64s(batch: A.RecordBatch, name: string): BigInt64Array {
   const data = batch.getChild(name)!.data[0]!;
-  return (data.values as BigInt64Array).subarray(data.offset, data.offset + data.length);
+  return (data.values as BigInt64Array).subarray(0, data.length);
 }
 
 function changeTypes(batch: A.RecordBatch): string[] {

@@ -32,7 +32,7 @@ interface PartitionRead {
   logStartOffset: bigint;
   abortedTransactions: null;
   preferredReadReplica: number;
-  records: Uint8Array[] | null;
+  records: Uint8Array[];
   bytes: number;
 }
 
@@ -91,8 +91,9 @@ async function readAll(ctx: BrokerContext, targets: readonly Target[], bytesMax:
   return out;
 }
 
+/** Records empty, never null, as Kafka's are with every error: librdkafka 2.0 takes a null record set (size -1) for a protocol error. */
 function emptyRead(partitionIndex: number, errorCode: number, hw = -1n, start = -1n): PartitionRead {
-  return { partitionIndex, errorCode, highWatermark: hw, lastStableOffset: hw, logStartOffset: start, abortedTransactions: null, preferredReadReplica: -1, records: null, bytes: 0 };
+  return { partitionIndex, errorCode, highWatermark: hw, lastStableOffset: hw, logStartOffset: start, abortedTransactions: null, preferredReadReplica: -1, records: [], bytes: 0 };
 }
 
 async function readPartition(ctx: BrokerContext, table: TableRuntime, partition: number, offset: bigint, bytesMax: number, wanted: boolean): Promise<PartitionRead> {
@@ -103,7 +104,7 @@ async function readPartition(ctx: BrokerContext, table: TableRuntime, partition:
     const end = kv ? kv.visibleOffset : log.highWatermark;
     const earliest = await earliestOffset(ctx.lake, table.tableId, partition, log);
     if (offset < earliest || offset > log.highWatermark) return emptyRead(partition, KafkaError.OFFSET_OUT_OF_RANGE, end, earliest);
-    if (!wanted || offset >= end) return { ...emptyRead(partition, KafkaError.NONE, end, earliest), records: [] };
+    if (!wanted || offset >= end) return emptyRead(partition, KafkaError.NONE, end, earliest);
     const columns = table.definition.columns;
     const slice = offset < log.logStartOffset
       ? await readFromLake(ctx.lake, table.tableId, partition, log, offset, LAKE_RECORDS_MAX, columns)

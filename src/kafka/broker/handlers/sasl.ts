@@ -3,7 +3,7 @@
  * that token's principal. Two framings: SaslHandshake v1 then SaslAuthenticate requests, and
  * SaslHandshake v0 then one raw size-prefixed token frame answered by a raw (empty) frame, as
  * kafka-python 2.0 speaks it. A failure is answered (SASL_AUTHENTICATION_FAILED with the reason in
- * v1; in v0 there is no way to say it) and logged, then the connection closes, as Kafka does.
+ * v1; in v0 a non-empty raw frame with the reason as text) and logged, then the connection closes.
  */
 import { findPrincipal, type Principal } from '../../../server/auth.js';
 import { KafkaError } from '../../protocol/error-codes.js';
@@ -62,14 +62,27 @@ export const saslAuthenticate: Handler<36> = async (ctx, conn, { body }) => {
   return { errorCode: KafkaError.NONE, errorMessage: null, authBytes: new Uint8Array(0), sessionLifetimeMs: 0n };
 };
 
-/** The raw token after SaslHandshake v0: an empty frame on success, else a logged close. */
+/** A raw frame carrying the reason as text: anything but the empty frame is a failure to the client. */
+function rawFailureFrame(problem: string): Uint8Array {
+  const text = Buffer.from(`authentication failed: ${problem}`, 'utf8');
+  const frame = Buffer.alloc(4 + text.length);
+  frame.writeInt32BE(text.length, 0);
+  text.copy(frame, 4);
+  return frame;
+}
+
+/**
+ * The raw token after SaslHandshake v0: an empty frame on success. A failure is answered with a
+ * non-empty frame, then the connection closes: kafka-python takes any non-zero size for a failed
+ * authentication and raises it, where a bare close would look to it like an unreachable broker.
+ */
 export async function handleRawSaslToken(ctx: BrokerContext, conn: KafkaConnection, frame: Uint8Array): Promise<Uint8Array | null> {
   conn.state.delete(RAW_TOKEN_NEXT);
   const result = checkPlain(ctx, frame);
   if ('problem' in result) {
     ctx.log.warn({ remote: conn.remote, problem: result.problem }, 'kafka: SASL authentication failed; closing the connection');
-    conn.close();
-    return null;
+    conn.closeAfterResponse = true;
+    return rawFailureFrame(result.problem);
   }
   authenticated(ctx, conn, result.principal);
   return EMPTY_RAW_FRAME;
