@@ -96,7 +96,7 @@ describe('HTTP to Kafka', () => {
     }));
     const appended = await call(server.url, 'POST', '/v1/databases/shop/tables/orders/append', rows);
     expect(appended.status, JSON.stringify(appended.body)).toBe(200);
-    const stored = [...(await httpRecords('shop', 'orders', 0)).map((r) => ({ ...r, bucket: 0 })), ...(await httpRecords('shop', 'orders', 1)).map((r) => ({ ...r, bucket: 1 }))];
+    const stored = [...(await httpRecords('shop', 'orders', 0)).map((r): Record<string, any> => ({ ...r, bucket: 0 })), ...(await httpRecords('shop', 'orders', 1)).map((r): Record<string, any> => ({ ...r, bucket: 1 }))];
     expect(stored).toHaveLength(rows.length);
     const consumed = await consume('shop.orders');
     expect(consumed.map((r) => ({ partition: r.partition, offset: r.offset, key: r.key, payload: r.payload, ts: r.ts }))).toEqual(
