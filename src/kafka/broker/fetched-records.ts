@@ -40,44 +40,73 @@ function int64s(batch: A.RecordBatch, name: string): BigInt64Array {
   return (data.values as BigInt64Array).subarray(0, data.length);
 }
 
-function changeTypes(batch: A.RecordBatch): string[] {
-  return batch.getChild('_change_type')!.toArray() as unknown as string[];
+/** The two bytes of each row's `_change_type` (every code is two ASCII characters). */
+interface ChangeCodes {
+  readonly data: Uint8Array;
+  readonly offsets: Int32Array;
+}
+
+const MINUS = 0x2d;
+const U = 0x55;
+const D = 0x44;
+
+function changeCodes(batch: A.RecordBatch): ChangeCodes {
+  const data = batch.getChild('_change_type')!.data[0]!;
+  return { data: data.values as Uint8Array, offsets: data.valueOffsets as Int32Array };
+}
+
+function isChange(codes: ChangeCodes, row: number, second: number): boolean {
+  const at = codes.offsets[row]!;
+  return codes.data[at] === MINUS && codes.data[at + 1] === second;
+}
+
+function changeType(codes: ChangeCodes, row: number): string {
+  const at = codes.offsets[row]!;
+  return String.fromCharCode(codes.data[at]!, codes.data[at + 1]!);
 }
 
 /** The rows a Kafka consumer sees (all but -U), and their offsets. */
-function visibleRows(batch: A.RecordBatch): { rows: number[]; offsets: BigInt64Array; types: string[] } {
-  const types = changeTypes(batch);
-  const rows: number[] = [];
-  for (let i = 0; i < types.length; i++) if (types[i] !== '-U') rows.push(i);
-  return { rows, offsets: int64s(batch, '_log_offset'), types };
+function visibleRows(batch: A.RecordBatch): { rows: Int32Array; offsets: BigInt64Array; codes: ChangeCodes } {
+  const codes = changeCodes(batch);
+  const n = batch.numRows;
+  const rows = new Int32Array(n);
+  let kept = 0;
+  for (let i = 0; i < n; i++) if (!isChange(codes, i, U)) rows[kept++] = i;
+  return { rows: rows.subarray(0, kept), offsets: int64s(batch, '_log_offset'), codes };
 }
 
-function binaryAt(vector: A.Vector, i: number): Uint8Array | null {
-  return (vector.get(i) as Uint8Array | null) ?? null;
+/** Row i of a binary column as a view of its buffer (null where null), without Arrow's per-value getter. */
+function binaryColumn(batch: A.RecordBatch, name: string): (i: number) => Uint8Array | null {
+  const data = batch.getChild(name)!.data[0]!;
+  const offsets = data.valueOffsets as Int32Array;
+  const values = data.values as Uint8Array;
+  const nullable = data.nullCount > 0;
+  return (i) => (nullable && !data.getValid(i) ? null : values.subarray(offsets[i]!, offsets[i + 1]!));
 }
 
 function rawBatch(batch: A.RecordBatch): Uint8Array | undefined {
-  const { rows, offsets, types } = visibleRows(batch);
+  const { rows, offsets, codes } = visibleRows(batch);
   if (rows.length === 0) return undefined;
-  const key = batch.getChild('key')!;
-  const value = batch.getChild('value')!;
-  const headers = batch.getChild('headers')!;
+  const key = binaryColumn(batch, 'key');
+  const value = binaryColumn(batch, 'value');
+  const headers = binaryColumn(batch, 'headers');
   const timestamps = int64s(batch, 'timestamp');
   const base = offsets[0]!;
+  const deleted = (i: number) => isChange(codes, rows[i]!, D);
   return encodeRecordBatch({
     baseOffset: base, producerId: -1n, producerEpoch: -1, baseSequence: -1,
     count: rows.length,
     offsetDelta: (i) => Number(offsets[rows[i]!]! - base),
     lastOffsetDelta: Number(offsets[offsets.length - 1]! - base),
     timestamp: (i) => Number(timestamps[rows[i]!]!),
-    key: (i) => binaryAt(key, rows[i]!),
-    value: (i) => (types[rows[i]!] === '-D' ? null : binaryAt(value, rows[i]!)),
-    headers: (i) => (types[rows[i]!] === '-D' ? null : binaryAt(headers, rows[i]!)),
+    key: (i) => key(rows[i]!),
+    value: (i) => (deleted(i) ? null : value(rows[i]!)),
+    headers: (i) => (deleted(i) ? null : headers(rows[i]!)),
   });
 }
 
 function jsonBatch(def: TableDefinition, batch: A.RecordBatch): Uint8Array | undefined {
-  const { rows, offsets, types } = visibleRows(batch);
+  const { rows, offsets, codes } = visibleRows(batch);
   if (rows.length === 0) return undefined;
   const columns: readonly Column[] = def.columns;
   const values = batchRows(batch, columns.map((c) => c.name));
@@ -92,7 +121,7 @@ function jsonBatch(def: TableDefinition, batch: A.RecordBatch): Uint8Array | und
     lastOffsetDelta: Number(offsets[offsets.length - 1]! - base),
     timestamp: (i) => Number(commits[rows[i]!]!),
     key: (i) => (keyColumns.length > 0 ? canonicalKeyBytes(keyColumns, values[rows[i]!]!) : null),
-    value: (i) => (types[rows[i]!] === '-D' ? null : UTF8.encode(JSON.stringify(rowToJson(columns, values[rows[i]!]!)))),
-    headers: (i) => (changelog ? CHANGE_HEADERS.get(types[rows[i]!]!) ?? null : null),
+    value: (i) => (isChange(codes, rows[i]!, D) ? null : UTF8.encode(JSON.stringify(rowToJson(columns, values[rows[i]!]!)))),
+    headers: (i) => (changelog ? CHANGE_HEADERS.get(changeType(codes, rows[i]!)) ?? null : null),
   });
 }
