@@ -1,4 +1,7 @@
-import { encodeKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
+import type * as A from 'apache-arrow';
+import { decodeUtf8 } from './arrow.js';
+import { columnOfData, stringsAreUtf8, type ColumnBuffers } from './arrow-columns.js';
+import { ArrowKeyEncoder, encodeKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
 import type { BucketHashName, Column, TableDefinition } from './schema.js';
 import { keyEncodingOrder } from './schema.js';
 import type { Row } from './values.js';
@@ -56,6 +59,22 @@ export class BucketRouter {
     return this.ofBucketKey(n === this.keyColumns.length ? key : key.subarray(0, keyPrefixLength(this.keyColumns, key, n)));
   }
 
+  /**
+   * The bucket of every row of a batch conformed to the table (`conformBatch`), hashed straight from
+   * the Arrow buffers of its bucket-key columns (ArrowKeyEncoder: no row, no value made): row i gets
+   * the bucket `ofRow` gives it as a row, and a null or an over-long key is refused as there.
+   */
+  bucketsOfBatch(batch: A.RecordBatch): Uint16Array {
+    const n = batch.numRows;
+    const out = new Uint16Array(n);
+    if (this.buckets === 1 || n === 0) return out;
+    const cols = this.bucketKeyColumns;
+    const columns = cols.map((c) => hashedAsRowsAre(c, columnOfData(c.type, batch.getChild(c.name)!.data[0]!), n));
+    const encoder = new ArrowKeyEncoder(cols, columns.map((c) => c.buffers), n, columns.map((c) => (c.nullCount > 0 ? c.buffers[0] : undefined)));
+    for (let i = 0; i < n; i++) out[i] = this.ofBucketKey(encoder.encoded(i));
+    return out;
+  }
+
   /** Splits rows by bucket, each bucket's rows in request order. */
   splitRows(rows: readonly Row[]): Map<number, Row[]> {
     const out = new Map<number, Row[]>();
@@ -67,6 +86,24 @@ export class BucketRouter {
     }
     return out;
   }
+}
+
+/**
+ * A key column's buffers as the row path hashes them. A row holds a string decoded from its bytes,
+ * with bytes that are not UTF-8 turned into U+FFFD, and the key encodes that string: so a string
+ * column that is not all UTF-8 (rare, a client's bug) is hashed from its values decoded and
+ * encoded again, keeping each row in the bucket it has always had. The row itself is stored as sent.
+ */
+function hashedAsRowsAre(c: Column, col: ColumnBuffers, n: number): ColumnBuffers {
+  if (c.type !== 'string') return col;
+  const [validity, offsets, data] = col.buffers as [Uint8Array, Uint8Array, Uint8Array];
+  const view = new DataView(offsets.buffer, offsets.byteOffset, offsets.byteLength);
+  if (stringsAreUtf8(data, view, n)) return col;
+  const encoder = new TextEncoder();
+  const values = Array.from({ length: n }, (_, i) => encoder.encode(decodeUtf8(data.subarray(view.getInt32(i * 4, true), view.getInt32(i * 4 + 4, true)))));
+  const repaired = new Int32Array(n + 1);
+  values.forEach((v, i) => (repaired[i + 1] = repaired[i]! + v.length));
+  return { nullCount: col.nullCount, buffers: [validity, new Uint8Array(repaired.buffer), Buffer.concat(values)] };
 }
 
 const ROUTERS = new WeakMap<TableDefinition, BucketRouter>();
