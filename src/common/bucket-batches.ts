@@ -5,26 +5,15 @@
  * stored stream holds one record batch because projected reads (arrow-ipc-layout.ts) read the first.
  */
 import type * as A from 'apache-arrow';
-import { arrowSchema } from './arrow.js';
 import { columnOfData, type ColumnBuffers } from './arrow-columns.js';
 import { gatherColumn, pickOf, type RowPick } from './arrow-gather.js';
-import { encodeSchemaMessage } from './arrow-ipc-layout.js';
-import { BatchBody } from './arrow-ipc-write.js';
+import { BatchBody, storedSchemaMessage } from './arrow-ipc-write.js';
 import type { BucketRouter } from './bucket-router.js';
 import type { Column } from './schema.js';
 
 export interface BucketStream {
   readonly ipc: Uint8Array;
   readonly rows: number;
-}
-
-const SCHEMA_MESSAGES = new WeakMap<readonly Column[], Uint8Array>();
-
-/** The schema of the table's stored batches as an IPC message, encoded once per columns array. */
-function schemaMessage(columns: readonly Column[]): Uint8Array {
-  let message = SCHEMA_MESSAGES.get(columns);
-  if (!message) SCHEMA_MESSAGES.set(columns, (message = encodeSchemaMessage(arrowSchema(columns))));
-  return message;
 }
 
 /** The buffers of each column of a batch conformed to `columns`. */
@@ -41,7 +30,7 @@ function streamOf(columns: readonly Column[], batches: readonly ColumnBuffers[][
     for (let k = 0; k < batches.length; k++) if (picks[k] !== undefined) parts.push({ column: batches[k]![j]!, rows: picks[k]! });
     body.column(gatherColumn(columns[j]!.type, parts));
   }
-  return body.stream(schemaMessage(columns), rows);
+  return body.stream(storedSchemaMessage(columns), rows);
 }
 
 /** Every row of the batches (conformed to `columns`), as one stored stream. */

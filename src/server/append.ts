@@ -1,8 +1,9 @@
-import { rowsToBatch } from '../common/arrow.js';
+import { ArrowBatchBuilder } from '../common/arrow-builder.js';
 import { splitByBucket, storedStream, type BucketStream } from '../common/bucket-batches.js';
 import { fail } from '../common/errors.js';
 import { bucketRouter } from '../common/bucket-router.js';
-import { tableKind } from '../common/schema.js';
+import { tableKind, type Column } from '../common/schema.js';
+import type { Row } from '../common/values.js';
 import type { TableRuntime } from './table-store.js';
 import type { WriteInput } from './write-input.js';
 import { writeInputRowCount } from './write-input.js';
@@ -46,11 +47,18 @@ function bucketStreams(table: TableRuntime, input: WriteInput, writer: WriterIde
   const columns = table.definition.columns;
   const router = bucketRouter(table.definition);
   if (!router.keyed || router.buckets === 1) {
-    const batches = input.kind === 'arrow' ? input.batches : [rowsToBatch(columns, input.rows)];
-    return new Map([[router.keyed ? 0 : table.nextRoundRobinBucket(writer), storedStream(columns, batches)]]);
+    const stream = input.kind === 'arrow' ? storedStream(columns, input.batches) : rowsStream(columns, input.rows);
+    return new Map([[router.keyed ? 0 : table.nextRoundRobinBucket(writer), stream]]);
   }
   if (input.kind === 'arrow') return splitByBucket(router, columns, input.batches);
   const plan = new Map<number, BucketStream>();
-  for (const [b, rows] of router.splitRows(input.rows)) plan.set(b, storedStream(columns, [rowsToBatch(columns, rows)]));
+  for (const [b, rows] of router.splitRows(input.rows)) plan.set(b, rowsStream(columns, rows));
   return plan;
+}
+
+/** JSON rows (checked by rowFromJson) as a stored stream. */
+function rowsStream(columns: readonly Column[], rows: readonly Row[]): BucketStream {
+  const builder = new ArrowBatchBuilder(columns, rows.length);
+  for (const row of rows) builder.appendRow(row);
+  return { ipc: builder.finishIpc(), rows: rows.length };
 }
