@@ -11,6 +11,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { BYTE_WIDTH, type ColumnBuffers } from './arrow-columns.js';
+import { writeUtf8 } from './bytes.js';
 import { BatchBody, storedSchemaMessage } from './arrow-ipc-write.js';
 import type { Column, ColumnType } from './schema.js';
 import type { Row, Value } from './values.js';
@@ -38,6 +39,7 @@ const TWO_32 = 2 ** 32;
 /** Values up to this many bytes are copied in a loop; longer ones with one `set`. */
 const COPY_LOOP_BYTES_MAX = 64;
 const EMPTY = new Uint8Array(0);
+
 /** Rows a builder has room for at first; every buffer doubles when it fills. */
 export const BUILDER_ROWS_INITIAL = 1024;
 /** Data bytes a string or binary column has room for at first, per row of capacity. */
@@ -199,7 +201,7 @@ export class ArrowBatchBuilder {
     const offsets = this.offsets[j]!;
     const start = offsets[row]!;
     // At most 3 bytes per UTF-16 unit, so the one encode always fits.
-    const written = this.reserve(j, start, s.length * 3).write(s, start);
+    const written = writeUtf8(this.reserve(j, start, s.length * 3), s, start, s.length * 3);
     offsets[row + 1] = start + written;
     this.variableBytes += written;
   }
