@@ -1,7 +1,7 @@
 import type * as A from 'apache-arrow';
 import { decodeUtf8 } from './arrow.js';
 import { columnOfData, stringsAreUtf8, type ColumnBuffers } from './arrow-columns.js';
-import { ArrowKeyEncoder, encodeKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
+import { ArrowKeyEncoder, encodedRowKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
 import type { BucketHashName, Column, TableDefinition } from './schema.js';
 import { keyEncodingOrder } from './schema.js';
 import type { Row } from './values.js';
@@ -47,9 +47,7 @@ export class BucketRouter {
 
   /** The bucket of a row (or of a prefix-lookup prefix: any object holding the bucket-key columns). */
   ofRow(row: Row): number {
-    if (this.buckets === 1) return 0;
-    const cols = this.bucketKeyColumns;
-    return this.ofBucketKey(encodeKey(cols, cols.map((c) => row[c.name] ?? null)));
+    return this.buckets === 1 ? 0 : this.ofBucketKey(encodedRowKey(this.bucketKeyColumns, row));
   }
 
   /** The bucket of an encoded primary key: its bucket-key columns come first, so their encoding is a prefix of it. */

@@ -1,6 +1,8 @@
+import { Buffer } from 'node:buffer';
+import { writeUtf8 } from './bytes.js';
 import { fail } from './errors.js';
 import type { Column, ColumnType } from './schema.js';
-import type { Value } from './values.js';
+import type { Row, Value } from './values.js';
 
 /**
  * Order-preserving binary encoding of key tuples (in the spirit of lmdb-js `keys.js`): for two tuples
@@ -45,7 +47,6 @@ const SIGN64 = 1n << 63n;
 const FLOAT32_NAN_BITS = 0x7fc00000;
 const FLOAT64_NAN_HI = 0x7ff80000;
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -59,6 +60,8 @@ const INT_RANGE: Record<'int8' | 'int16' | 'int32', readonly [number, number]> =
 class ByteWriter {
   private bytes = new Uint8Array(32);
   private view = new DataView(this.bytes.buffer);
+  /** `bytes` as a Buffer, to encode strings straight into it. */
+  private buffer = Buffer.from(this.bytes.buffer);
   /** `written()` views of `bytes`, by length: a lookup reads many keys of one length, each one a view to make. */
   private views: Uint8Array[] = [];
   length = 0;
@@ -75,6 +78,7 @@ class ByteWriter {
   private replace(bytes: Uint8Array<ArrayBuffer>): void {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer);
+    this.buffer = Buffer.from(bytes.buffer);
     this.views = [];
   }
 
@@ -157,6 +161,39 @@ class ByteWriter {
     out[p++] = ESCAPE;
     out[p++] = TERMINATOR;
     this.length = p;
+  }
+
+  /**
+   * Writes `s` as UTF-8 with 0x00 escaped, then the terminator: encoded straight into the buffer,
+   * and its zero bytes (rare) escaped in place after. Returns whether the bytes hold U+FFFD (EF BF
+   * BD), which is what a lone surrogate becomes: only then need the string be searched for one.
+   */
+  utf8Escaped(s: string): boolean {
+    // 3 bytes a UTF-16 unit at most; a zero takes 1, escaped 2.
+    this.ensure(s.length * 3 + 2);
+    const out = this.bytes;
+    const start = this.length;
+    const end = start + writeUtf8(this.buffer, s, start, s.length * 3);
+    let zeros = 0;
+    let replacement = false;
+    for (let k = start; k < end; k++) {
+      const b = out[k]!;
+      if (b === ESCAPE) zeros++;
+      else if (b === 0xef && out[k + 1] === 0xbf && out[k + 2] === 0xbd) replacement = true;
+    }
+    this.length = end + zeros;
+    // From the end, each byte moved right past the escapes before it; once they are all placed the rest is where it belongs.
+    for (let k = end - 1, to = end + zeros; zeros > 0; k--) {
+      const b = out[k]!;
+      out[--to] = b === ESCAPE ? ESCAPED_ZERO : b;
+      if (b === ESCAPE) {
+        out[--to] = ESCAPE;
+        zeros--;
+      }
+    }
+    out[this.length++] = ESCAPE;
+    out[this.length++] = TERMINATOR;
+    return replacement;
   }
 
   /** Flips bits in place over the last `n` bytes written (used for negative floats). */
@@ -242,8 +279,8 @@ function writeComponent(w: ByteWriter, column: Column, value: Value): void {
     }
     case 'string':
       if (typeof value !== 'string') badValue(column, value, 'a string');
-      if (LONE_SURROGATE.test(value)) badValue(column, value, 'a well-formed Unicode string (it has a lone surrogate)');
-      w.escaped(utf8Encoder.encode(value));
+      // A lone surrogate is encoded as U+FFFD: only a string that holds one is searched for it.
+      if (w.utf8Escaped(value) && LONE_SURROGATE.test(value)) badValue(column, value, 'a well-formed Unicode string (it has a lone surrogate)');
       return;
     case 'binary':
       if (!(value instanceof Uint8Array)) badValue(column, value, 'bytes');
@@ -274,6 +311,20 @@ export function encodeKey(columns: readonly Column[], values: readonly Value[]):
     fail('INVALID_KEY', `a key has ${columns.length} column(s) (${columns.map((c) => c.name).join(', ')}), got ${values.length} value(s)`);
   }
   return encodeColumns(columns, values, 'key');
+}
+
+/**
+ * The key of `columns` taken from `row` by name (absent is null): the bytes `encodeKey` gives the
+ * same values, but in the shared buffer, which the next encoding overwrites. For hashing a row's
+ * bucket key without making an array of its values or a copy of the key.
+ */
+export function encodedRowKey(columns: readonly Column[], row: Row): Uint8Array {
+  const w = SHARED_WRITER;
+  w.length = 0;
+  w.shrink();
+  for (const c of columns) writeComponent(w, c, row[c.name] ?? null);
+  checkLength(w, 'key');
+  return w.written();
 }
 
 /**
