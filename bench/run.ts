@@ -12,6 +12,9 @@
  *   tiering log -> lake rows/s, Parquet size, freshness lag, a DuckDB query (bench/tiering.ts)
  *   parquet Parquet encode rows/s of the lake's Arrow path, ZSTD and Snappy, in process
  *   all     every one of them, one after the other
+ *
+ * BENCH_SHORT=1 runs a tenth of the work of append, fetch and upsert, to check on a busy machine that
+ * they run; their JSON then says `short: true`, and its figures are not the benches' figures.
  */
 import { cleanupAll, MissingPeerError } from './lib.js';
 
