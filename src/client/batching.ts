@@ -315,7 +315,7 @@ export class BatchPipeline<K extends string, A> {
 }
 
 /** `p`, with a handler that keeps its rejection from being unhandled (the failure reaches `flush()`). */
-export function handled<T>(p: Promise<T>): Promise<T> {
+function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(noop);
   return p;
 }

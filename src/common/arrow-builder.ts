@@ -1,13 +1,14 @@
 /**
  * One Arrow record batch of a table's columns, built row by row straight into growing buffers:
  * fixed-width values written through a DataView, booleans and validity as bits, each string encoded
- * to UTF-8 once, into its column's data buffer (`Buffer.write`: a lone surrogate becomes U+FFFD, as
- * with TextEncoder and Arrow JS's builders). No Arrow object and no array per row or per value; the
- * batch is framed as a stream (schema, one record batch, end-of-stream) from the buffers themselves.
+ * to UTF-8 once, straight into its column's data buffer (`writeUtf8`: a lone surrogate becomes
+ * U+FFFD, as with TextEncoder and Arrow JS's builders). No Arrow object and no array per row or per
+ * value; the batch is framed as a stream (schema, one record batch, end-of-stream) from the buffers
+ * themselves.
  *
- * Values come in their in-memory forms (values.ts), already checked against their column (a
- * `rowFromJson` or the client's `convertRow` did that): the builder writes what it is given. An int64
- * may also come as a safe-integer number, so a caller need not make a bigint to write it.
+ * Values come in their in-memory forms (values.ts), already checked against their column (by
+ * `rowFromJson`, or the client's `RowConverter`): the builder writes what it is given. An int64 may
+ * also come as a safe-integer number, so a caller need not make a bigint to write it.
  */
 import { Buffer } from 'node:buffer';
 import { BYTE_WIDTH, type ColumnBuffers } from './arrow-columns.js';
@@ -41,7 +42,7 @@ const COPY_LOOP_BYTES_MAX = 64;
 const EMPTY = new Uint8Array(0);
 
 /** Rows a builder has room for at first; every buffer doubles when it fills. */
-export const BUILDER_ROWS_INITIAL = 1024;
+const BUILDER_ROWS_INITIAL = 1024;
 /** Data bytes a string or binary column has room for at first, per row of capacity. */
 const VARIABLE_BYTES_PER_ROW_INITIAL = 32;
 
@@ -83,7 +84,11 @@ export class ArrowBatchBuilder {
     this.fixedBytesPerRow = columns.reduce((n, c) => n + (BYTE_WIDTH[c.type] ?? (c.type === 'boolean' ? 1 : 4)), 0);
     this.nullCounts = new Int32Array(columns.length);
     this.validity = columns.map(() => Buffer.alloc(this.capacity >>> 3));
-    this.values = columns.map((_c, j) => Buffer.alloc(this.valueBytes(j, this.capacity)));
+    // Variable data is read only where it was written, so it need not be zeroed.
+    this.values = columns.map((_c, j) => {
+      const bytes = this.valueBytes(j, this.capacity);
+      return isVariableKind(this.kinds[j]!) ? Buffer.allocUnsafe(bytes) : Buffer.alloc(bytes);
+    });
     this.views = this.values.map(viewOf);
     this.offsets = columns.map((_c, j) => new Int32Array(isVariableKind(this.kinds[j]!) ? this.capacity + 1 : 0));
   }

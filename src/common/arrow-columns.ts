@@ -60,7 +60,7 @@ export function columnProblem(type: ColumnType, col: ColumnBuffers, length: numb
 }
 
 /** Bits [from, to) of `bits` as a bitmap starting at bit 0 (a view when already byte-aligned). */
-export function sliceBits(bits: Uint8Array, from: number, to: number): Uint8Array {
+function sliceBits(bits: Uint8Array, from: number, to: number): Uint8Array {
   if (from % 8 === 0) return bits.subarray(from >>> 3, (to + 7) >>> 3);
   const out = new Uint8Array((to - from + 7) >>> 3);
   for (let i = from; i < to; i++) {
