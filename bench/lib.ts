@@ -360,10 +360,14 @@ export interface RowData {
   scores: number[];
 }
 
-export function makeRows(ids: number[], salt = 0): RowData {
+/**
+ * Rows for `ids`. `distinctNames`: the name takes only that many values (`id mod distinctNames`), a
+ * key of a keyed table (the append bench keys its tables on 1,000 names); else one per id.
+ */
+export function makeRows(ids: number[], salt = 0, distinctNames?: number): RowData {
   return {
     ids,
-    names: ids.map((id) => text(id, 1 + salt, NAME_CHARS)),
+    names: ids.map((id) => text(distinctNames ? id % distinctNames : id, 1 + salt, NAME_CHARS)),
     notes: ids.map((id) => text(id, 2 + salt, NOTE_CHARS)),
     scores: ids.map((id) => id * 0.5 + salt),
   };
@@ -425,8 +429,23 @@ export function rowBytes(rows: RowData, i: number): Buffer {
   return b;
 }
 
+/** The rows as the JSON body of an append: int64 ids as numbers (all below 2^53). */
+export function rowsJson(rows: RowData): string {
+  return JSON.stringify(rows.ids.map((id, i) => ({ id, name: rows.names[i], note: rows.notes[i], score: rows.scores[i] })));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Figures
+
+/**
+ * BENCH_SHORT=1: a tenth of the work (at least `min`), to check that a bench runs on a busy machine.
+ * Its figures are not the bench's figures; the JSON says `short: true`.
+ */
+export const SHORT = process.env.BENCH_SHORT === '1';
+
+export function scaled(n: number, min = 1): number {
+  return SHORT ? Math.max(min, Math.round(n / 10)) : n;
+}
 
 /** Elapsed seconds of `fn`. */
 export async function timed(fn: () => Promise<void>): Promise<number> {

@@ -151,7 +151,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
   return {
     bench: 'lookup',
-    setup: { keys: KEYS, keysPerBatchRequest: KEYS_PER_REQUEST, batchRequests: BATCH_REQUESTS, concurrency: CONCURRENCY, singleRatePerSec: SINGLE_RATE, singleSeconds: SINGLE_SECONDS, warmUpPasses: WARM_UP_PASSES, wires: { arrow: 'Arrow keys in, one Arrow record batch out', json: 'JSON keys in, JSON rows out' } },
+    setup: { buckets: 1, bucketKey: ['id'], keys: KEYS, keysPerBatchRequest: KEYS_PER_REQUEST, batchRequests: BATCH_REQUESTS, concurrency: CONCURRENCY, singleRatePerSec: SINGLE_RATE, singleSeconds: SINGLE_SECONDS, warmUpPasses: WARM_UP_PASSES, wires: { arrow: 'Arrow keys in, one Arrow record batch out', json: 'JSON keys in, JSON rows out' } },
     lakestream: { arrow, json },
     peer: { name: `redis ${redis.version} HGET`, batched: { seconds: round(redisBatchSeconds, 2), keysPerSec: round(redisBatchRate) }, single: redisSingle },
     ratio: {

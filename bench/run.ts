@@ -13,6 +13,9 @@
  *   parquet Parquet encode rows/s of the lake's Arrow path, ZSTD and Snappy, in process
  *   kafka-records  Kafka record batch v2 encode/decode records/s, every codec, in process
  *   all     every one of them, one after the other
+ *
+ * BENCH_SHORT=1 runs a tenth of the work of append, fetch and upsert, to check on a busy machine that
+ * they run; their JSON then says `short: true`, and its figures are not the benches' figures.
  */
 import { cleanupAll, MissingPeerError } from './lib.js';
 

@@ -1,14 +1,11 @@
 import type { Writable } from 'node:stream';
 import { LakestreamError } from '../common/errors.js';
-import { batchToIpc, rowsToBatch } from '../common/arrow.js';
-import { rowToJson } from '../common/json-values.js';
 import type { Column } from '../common/schema.js';
-import type { Row } from '../common/values.js';
-import type { BatchingOptions, EncodedBatch, SealedBatch } from './batching.js';
+import type { BatchingOptions, SealedBatch } from './batching.js';
 import { BatchPipeline, batchingOptions } from './batching.js';
 import type { TableContext } from './context.js';
 import { PipelinedWriter } from './pipelined-writer.js';
-import { ARROW_STREAM, JSON_TYPE } from './http.js';
+import { rowBatches } from './row-batches.js';
 import type { RowInput } from './rows.js';
 import { toRow } from './rows.js';
 import type { WriterSequencer } from './sequence.js';
@@ -24,16 +21,29 @@ export interface AppendAck {
 }
 
 /** Row `index` of a batch of `rowCount` rows: exact when the whole batch went to a single bucket. */
-export function appendAckFor(result: WriteResult, index: number, rowCount: number): AppendAck | undefined {
+export function appendAckFor(result: WriteResult, index: number | bigint, rowCount: number): AppendAck | undefined {
   if (result.buckets.length !== 1) return undefined;
   const only = result.buckets[0]!;
   if (only.rows !== rowCount) return undefined;
   return { bucket: only.bucket, offset: only.baseOffset + BigInt(index) };
 }
 
-export function encodeRows(columns: readonly Column[], rows: readonly Row[], format: 'arrow' | 'json'): EncodedBatch {
-  if (format === 'json') return { body: JSON.stringify(rows.map((r) => rowToJson(columns, r))), contentType: JSON_TYPE };
-  return { body: batchToIpc(rowsToBatch(columns, rows)), contentType: ARROW_STREAM };
+/**
+ * The ack of row `index` from its batch's reply (whose `rows` is the batch's row count), one function
+ * per index shared by every batch: a pending row's promise then holds no closure of its own, which
+ * matters when tens of thousands of rows wait for their replies through every young-generation GC.
+ */
+const ROW_ACKS: ((result: WriteResult) => AppendAck | undefined)[] = [];
+/** Batches are rarely larger; a row beyond gets a function of its own. */
+const ROW_ACKS_MAX = 65_536;
+
+function rowAck(index: number): (result: WriteResult) => AppendAck | undefined {
+  const shared = ROW_ACKS[index];
+  if (shared) return shared;
+  const delta = BigInt(index);
+  const ack = (result: WriteResult) => appendAckFor(result, delta, result.rows);
+  if (index < ROW_ACKS_MAX) ROW_ACKS[index] = ack;
+  return ack;
 }
 
 /** Sends one sealed batch to `/{op}` with its idempotence headers; retries re-send the same bytes. */
@@ -66,9 +76,9 @@ export class AppendWriter extends PipelinedWriter<'append', AppendAck | undefine
     const columns = ctx.description.columns;
     super(new BatchPipeline({
       options,
-      encode: (_kind, rows) => encodeRows(columns, rows, options.format),
+      newBatch: rowBatches(options.format, columns, {}, options.batchRows),
       transport: (batch) => postBatch(ctx, 'append', batch),
-      ack: appendAckFor,
+      ack: (reply, index) => reply.then(rowAck(index)),
       ...(sequencer ? { sequencer } : {}),
     }), ctx);
     this.columns = columns;
@@ -76,7 +86,7 @@ export class AppendWriter extends PipelinedWriter<'append', AppendAck | undefine
 
   /** Buffers a row (in-memory or JSON forms); resolves when it is durable. */
   append(row: RowInput): Promise<AppendAck | undefined> {
-    return this.pipeline.add('append', () => toRow(this.columns, row));
+    return this.pipeline.add('append', row);
   }
 
   /** Checks a row as append() converts it, throwing the error append() would fail with. */
@@ -89,7 +99,7 @@ export class AppendWriter extends PipelinedWriter<'append', AppendAck | undefine
    * flush() does not report it): for callers that refuse bad rows one by one.
    */
   tryAppend(row: RowInput): Promise<AppendAck | undefined> {
-    return this.pipeline.addRow('append', toRow(this.columns, row));
+    return this.pipeline.tryAdd('append', row);
   }
 
   /** An object-mode Writable of rows that honours back-pressure; `end()` flushes. */

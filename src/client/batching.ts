@@ -1,6 +1,5 @@
 import { LakestreamError } from '../common/errors.js';
-import type { Row } from '../common/values.js';
-import { estimateRowBytes } from './rows.js';
+import type { RowInput } from './rows.js';
 import { idempotenceHeaders, WriterSequencer } from './sequence.js';
 import type { WriteResult } from './wire.js';
 
@@ -8,11 +7,12 @@ import type { WriteResult } from './wire.js';
  * The pipeline under AppendWriter and UpsertWriter:
  *
  *   add(row) -> open batch (one kind) --full/linger/kind switch--> sealed: bytes + (writer id, seq)
- *            -> queue -> at most maxInFlight sends -> ack each row, or reject each row
+ *            -> queue -> at most maxInFlight sends -> the batch's reply settles every row's promise
  *
- * A batch is encoded once when sealed; retries (inside `transport`) re-send those bytes under the
- * same pair. Failures are also remembered and reported by the next `flush()`, so rows fired without
- * awaiting are never lost in silence.
+ * A row is converted into its open batch as it is added (an Arrow batch writes its values straight
+ * into column buffers), and the batch is encoded once when sealed; retries (inside `transport`)
+ * re-send those bytes under the same pair. Failures are also remembered and reported by the next
+ * `flush()`, so rows fired without awaiting are never lost in silence.
  */
 export interface BatchingOptions {
   /** Rows per request at most. */
@@ -68,42 +68,84 @@ export interface SealedBatch<K extends string> extends EncodedBatch {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** The rows of one open batch, converted as they are added and encoded once, when it is sealed. */
+export interface RowBatch {
+  readonly rowCount: number;
+  /** What the rows weigh in the request body, near enough for the `batchBytes` limit. */
+  readonly byteLength: number;
+  /** Converts a caller's row and appends it; throws, having added nothing, when it does not convert. */
+  add(row: RowInput): void;
+  encode(): EncodedBatch;
+}
+
 export interface BatchPipelineDeps<K extends string, A> {
   readonly options: ResolvedBatchingOptions;
-  readonly encode: (kind: K, rows: readonly Row[]) => EncodedBatch;
+  /** An empty batch for rows of one kind. */
+  readonly newBatch: (kind: K) => RowBatch;
   /** Sends one sealed batch, retrying as it sees fit with the same bytes and headers. */
   readonly transport: (batch: SealedBatch<K>) => Promise<WriteResult>;
-  /** The value a row's promise resolves with, from the batch's reply and the row's place in it. */
-  readonly ack: (result: WriteResult, index: number, rowCount: number) => A;
+  /**
+   * A row's promise, from its batch's reply and the row's place in the batch (whose `rowCount` is
+   * final once it is sealed): the reply itself, or a promise derived from it that rejects only when
+   * the reply does (the pipeline keeps a rejection of either from going unhandled).
+   */
+  readonly ack: (reply: Promise<WriteResult>, index: number, batch: RowBatch) => Promise<A>;
   readonly sequencer?: WriterSequencer;
-}
-
-interface Waiter<A> {
-  resolve(value: A): void;
-  reject(error: unknown): void;
-}
-
-interface OpenBatch<K extends string, A> {
-  readonly kind: K;
-  readonly rows: Row[];
-  readonly waiters: Waiter<A>[];
-  bytes: number;
-}
-
-interface QueuedBatch<K extends string, A> {
-  readonly sealed: SealedBatch<K>;
-  readonly waiters: Waiter<A>[];
-  readonly done: () => void;
 }
 
 const noop = (): void => {};
 
+/**
+ * The reply of one batch and its rows' promises. A row's promise is derived from the reply and left
+ * without a handler while it waits: a handler would be two more objects for each of the tens of
+ * thousands of rows in flight, each copied by every young-generation GC. Only when the batch fails
+ * does each row's promise get one, before the reply rejects, so a row nobody awaits never raises an
+ * unhandled rejection.
+ */
+class BatchReply {
+  readonly promise: Promise<WriteResult>;
+  private rows: Promise<unknown>[] = [];
+  private settle!: { resolve(result: WriteResult): void; reject(error: unknown): void };
+
+  constructor() {
+    this.promise = handled(new Promise<WriteResult>((resolve, reject) => { this.settle = { resolve, reject }; }));
+  }
+
+  /** Keeps a row's promise (unless it is the reply, handled already) to handle it if the batch fails. */
+  track(row: Promise<unknown>): void {
+    if (row !== this.promise) this.rows.push(row);
+  }
+
+  resolve(result: WriteResult): void {
+    this.rows = [];
+    this.settle.resolve(result);
+  }
+
+  reject(error: unknown): void {
+    for (const row of this.rows) row.catch(noop);
+    this.rows = [];
+    this.settle.reject(error);
+  }
+}
+
+interface OpenBatch<K extends string> {
+  readonly kind: K;
+  readonly rows: RowBatch;
+  readonly reply: BatchReply;
+}
+
+interface QueuedBatch<K extends string> {
+  readonly sealed: SealedBatch<K>;
+  readonly reply: BatchReply;
+  readonly done: () => void;
+}
+
 export class BatchPipeline<K extends string, A> {
   private readonly deps: BatchPipelineDeps<K, A>;
   private readonly sequencer: WriterSequencer;
-  private open: OpenBatch<K, A> | undefined;
+  private open: OpenBatch<K> | undefined;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  private readonly queue: QueuedBatch<K, A>[] = [];
+  private readonly queue: QueuedBatch<K>[] = [];
   private inFlight = 0;
   private inFlightRows = 0;
   private readonly outstanding = new Set<Promise<void>>();
@@ -127,46 +169,42 @@ export class BatchPipeline<K extends string, A> {
 
   /** Rows buffered or in flight, not yet acknowledged. */
   get pendingRows(): number {
-    let n = this.open?.rows.length ?? 0;
+    let n = this.open?.rows.rowCount ?? 0;
     for (const q of this.queue) n += q.sealed.rowCount;
     return n + this.inFlightRows;
   }
 
   /**
-   * Adds a row (already converted) to the open batch of its kind; the promise settles when the
-   * server acknowledges the row's batch. The promise is pre-handled, so callers may ignore it: a
-   * failure is then reported by `flush()`.
+   * Converts a row into the open batch of its kind; the promise settles when the server
+   * acknowledges the row's batch. The promise is pre-handled, so callers may ignore it: a failure,
+   * a row that does not convert included, is then reported by `flush()`.
    */
-  add(kind: K, makeRow: () => Row): Promise<A> {
-    let row: Row;
+  add(kind: K, row: RowInput): Promise<A> {
     try {
-      if (this.closed) throw new LakestreamError('UNSUPPORTED_OPERATION', 'the writer is closed');
-      row = makeRow();
+      return this.tryAdd(kind, row);
     } catch (e) {
       this.failures.push(e);
       return handled(Promise.reject(e));
     }
-    return this.addRow(kind, row);
   }
 
   /**
-   * Adds a row the caller has converted already (and so could refuse before anything was batched);
-   * otherwise as `add`.
+   * As `add`, but a row that does not convert (or a closed writer) throws here, before anything is
+   * batched, and is not reported by `flush()`.
    */
-  addRow(kind: K, row: Row): Promise<A> {
+  tryAdd(kind: K, row: RowInput): Promise<A> {
     if (this.closed) throw new LakestreamError('UNSUPPORTED_OPERATION', 'the writer is closed');
     if (this.open && this.open.kind !== kind) this.seal();
-    if (!this.open) this.open = { kind, rows: [], waiters: [], bytes: 0 };
-    const batch = this.open;
-    const promise = new Promise<A>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    batch.rows.push(row);
-    batch.bytes += estimateRowBytes(row);
+    const batch = (this.open ??= { kind, rows: this.deps.newBatch(kind), reply: new BatchReply() });
+    batch.rows.add(row);
+    const promise = this.deps.ack(batch.reply.promise, batch.rows.rowCount - 1, batch.rows);
+    batch.reply.track(promise);
     const { batchRows, batchBytes, lingerMs } = this.deps.options;
-    if (batch.rows.length >= batchRows || batch.bytes >= batchBytes) this.seal();
+    if (batch.rows.rowCount >= batchRows || batch.rows.byteLength >= batchBytes) this.seal();
     else if (this.timer === undefined) {
       this.timer = lingerMs === 0 ? setImmediate(() => this.onLinger()) : setTimeout(() => this.onLinger(), lingerMs);
     }
-    return handled(promise);
+    return promise;
   }
 
   /** Resolves when no sealed batch is waiting for a send slot: the moment to add more. */
@@ -219,20 +257,20 @@ export class BatchPipeline<K extends string, A> {
     this.clearTimer();
     const batch = this.open;
     this.open = undefined;
-    if (!batch || batch.rows.length === 0) return;
+    if (!batch || batch.rows.rowCount === 0) return;
     let encoded: EncodedBatch;
     try {
-      encoded = this.deps.encode(batch.kind, batch.rows);
+      encoded = batch.rows.encode();
     } catch (e) {
       this.failures.push(e);
-      for (const w of batch.waiters) w.reject(e);
+      batch.reply.reject(e);
       return;
     }
     const { writerId, sequence } = this.sequencer.next();
     const sealed: SealedBatch<K> = {
       ...encoded,
       kind: batch.kind,
-      rowCount: batch.rows.length,
+      rowCount: batch.rows.rowCount,
       writerId,
       sequence,
       headers: idempotenceHeaders(writerId, sequence),
@@ -241,7 +279,7 @@ export class BatchPipeline<K extends string, A> {
     const settled = new Promise<void>((resolve) => { done = resolve; });
     this.outstanding.add(settled);
     void settled.then(() => this.outstanding.delete(settled));
-    this.queue.push({ sealed, waiters: batch.waiters, done });
+    this.queue.push({ sealed, reply: batch.reply, done });
     this.pump();
   }
 
@@ -259,15 +297,14 @@ export class BatchPipeline<K extends string, A> {
     }
   }
 
-  private async dispatch(q: QueuedBatch<K, A>): Promise<void> {
+  private async dispatch(q: QueuedBatch<K>): Promise<void> {
     try {
-      const result = await this.deps.transport(q.sealed);
-      q.waiters.forEach((w, i) => w.resolve(this.deps.ack(result, i, q.sealed.rowCount)));
+      q.reply.resolve(await this.deps.transport(q.sealed));
     } catch (e) {
       this.failures.push(e);
       // The sequence of a batch that failed for good is a hole: continue under a fresh writer id.
       if (this.sequencer.writerId === q.sealed.writerId) this.sequencer.rotate();
-      for (const w of q.waiters) w.reject(e);
+      q.reply.reject(e);
     } finally {
       this.inFlight--;
       this.inFlightRows -= q.sealed.rowCount;
@@ -277,6 +314,7 @@ export class BatchPipeline<K extends string, A> {
   }
 }
 
+/** `p`, with a handler that keeps its rejection from being unhandled (the failure reaches `flush()`). */
 function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(noop);
   return p;

@@ -17,27 +17,40 @@ export type RowInput = Readonly<Record<string, unknown>>;
 const DAY_MS = 86_400_000;
 const SYSTEM = new Set<string>(SYSTEM_COLUMNS);
 
-/** One value of a caller's row -> the in-memory form of the column's type. */
+/**
+ * One value of a caller's row -> the in-memory form of the column's type. Dispatched on the value's
+ * type first: a row is converted value by value on the writers' hot path, and only objects can be
+ * Dates or bytes.
+ */
 export function inputToValue(col: Column, v: unknown): Value {
-  if (v instanceof Date) {
-    const ms = v.getTime();
-    if (!Number.isFinite(ms)) fail('INVALID_VALUE', `column '${col.name}' (${col.type}) got an invalid Date`);
-    if (col.type === 'timestamp') return ms;
-    if (col.type === 'date') return Math.floor(ms / DAY_MS) * DAY_MS;
-    fail('INVALID_VALUE', `column '${col.name}' (${col.type}) got a Date; Dates fit timestamp and date columns`);
+  switch (typeof v) {
+    case 'string':
+      return col.type === 'string' ? v : jsonToValue(col, v);
+    case 'number':
+      if (col.type !== 'date') return jsonToValue(col, v);
+      if (Number.isSafeInteger(v) && v % DAY_MS === 0) return v;
+      return fail('INVALID_VALUE', `column '${col.name}' (date) got ${v}; give epoch ms at UTC midnight, a 'YYYY-MM-DD' string or a Date`);
+    case 'bigint':
+      if (col.type !== 'int8' && col.type !== 'int16' && col.type !== 'int32') return jsonToValue(col, v);
+      return jsonToValue(col, v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+    case 'object':
+      if (v instanceof Date) return dateValue(col, v);
+      if (v instanceof Uint8Array) {
+        if (col.type === 'binary') return v;
+        fail('INVALID_VALUE', `column '${col.name}' (${col.type}) got bytes; bytes fit binary columns`);
+      }
+      return jsonToValue(col, v);
+    default:
+      return jsonToValue(col, v);
   }
-  if (v instanceof Uint8Array) {
-    if (col.type === 'binary') return v;
-    fail('INVALID_VALUE', `column '${col.name}' (${col.type}) got bytes; bytes fit binary columns`);
-  }
-  if (col.type === 'date' && typeof v === 'number') {
-    if (Number.isSafeInteger(v) && v % DAY_MS === 0) return v;
-    fail('INVALID_VALUE', `column '${col.name}' (date) got ${v}; give epoch ms at UTC midnight, a 'YYYY-MM-DD' string or a Date`);
-  }
-  if (typeof v === 'bigint' && (col.type === 'int8' || col.type === 'int16' || col.type === 'int32')) {
-    return jsonToValue(col, v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
-  }
-  return jsonToValue(col, v);
+}
+
+function dateValue(col: Column, v: Date): Value {
+  const ms = v.getTime();
+  if (!Number.isFinite(ms)) fail('INVALID_VALUE', `column '${col.name}' (${col.type}) got an invalid Date`);
+  if (col.type === 'timestamp') return ms;
+  if (col.type === 'date') return Math.floor(ms / DAY_MS) * DAY_MS;
+  return fail('INVALID_VALUE', `column '${col.name}' (${col.type}) got a Date; Dates fit timestamp and date columns`);
 }
 
 export interface ToRowOptions {
@@ -45,26 +58,47 @@ export interface ToRowOptions {
   readonly required?: readonly string[];
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /**
- * A caller's row -> a `Row` over exactly `columns` (absent columns become null, or fail when not
- * nullable). Names that are not among `columns` are refused, system columns are ignored so a scanned
- * record can be appended again.
+ * Checks callers' rows against `columns` and converts them: `out[j]` becomes the value of
+ * `columns[j]` (an absent column null, or a failure when it is not nullable). Names that are not
+ * among `columns` are refused, system columns are ignored so a scanned record can be written again.
+ * A writer converts each row into one reused array: nothing is allocated for the row itself.
  */
-export function toRow(columns: readonly Column[], input: RowInput, opts: ToRowOptions = {}): Row {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    fail('INVALID_VALUE', 'a row must be an object of column values');
+export class RowConverter {
+  private readonly byName: ReadonlySet<string>;
+  private readonly names: readonly string[];
+  private readonly required: readonly string[];
+
+  constructor(private readonly columns: readonly Column[], opts: ToRowOptions = {}) {
+    this.names = columns.map((c) => c.name);
+    this.byName = new Set(this.names);
+    this.required = opts.required ?? [];
   }
-  for (const k of Object.keys(input)) {
-    if (SYSTEM.has(k)) continue;
-    if (!columns.some((c) => c.name === k)) {
-      fail('UNKNOWN_COLUMN', `the row has column '${k.slice(0, 100)}', which is not written here; columns: ${columns.map((c) => c.name).join(', ')}`);
+
+  convert(input: RowInput, out: Value[]): void {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      fail('INVALID_VALUE', 'a row must be an object of column values');
     }
+    for (const k in input) {
+      if (this.byName.has(k) || SYSTEM.has(k) || !hasOwn.call(input, k)) continue;
+      fail('UNKNOWN_COLUMN', `the row has column '${k.slice(0, 100)}', which is not written here; columns: ${this.names.join(', ')}`);
+    }
+    for (const k of this.required) {
+      if (input[k] === undefined || input[k] === null) fail('MISSING_KEY', `the row lacks key column '${k}'`);
+    }
+    const columns = this.columns;
+    for (let j = 0; j < columns.length; j++) out[j] = inputToValue(columns[j]!, input[this.names[j]!]);
   }
-  for (const k of opts.required ?? []) {
-    if (input[k] === undefined || input[k] === null) fail('MISSING_KEY', `the row lacks key column '${k}'`);
-  }
+}
+
+/** A caller's row -> a `Row` over exactly `columns`, checked as `RowConverter` checks it. */
+export function toRow(columns: readonly Column[], input: RowInput, opts: ToRowOptions = {}): Row {
+  const values: Value[] = new Array(columns.length);
+  new RowConverter(columns, opts).convert(input, values);
   const row: Row = {};
-  for (const col of columns) row[col.name] = inputToValue(col, input[col.name]);
+  for (let j = 0; j < columns.length; j++) row[columns[j]!.name] = values[j]!;
   return row;
 }
 

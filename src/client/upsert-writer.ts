@@ -7,7 +7,8 @@ import type { BatchingOptions } from './batching.js';
 import { BatchPipeline, batchingOptions } from './batching.js';
 import type { TableContext } from './context.js';
 import { PipelinedWriter } from './pipelined-writer.js';
-import { encodeRows, postBatch } from './append-writer.js';
+import { postBatch } from './append-writer.js';
+import { rowBatches } from './row-batches.js';
 import type { RowInput } from './rows.js';
 import { pickColumns, toRow } from './rows.js';
 import type { WriterSequencer } from './sequence.js';
@@ -51,11 +52,15 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
     const rowColumns = upsertColumns(d.columns, d.primaryKey, opts.columns);
     const keyColumns = pickColumns(d.columns, d.primaryKey, 'primary key');
     const partial = opts.columns ? { columns: rowColumns.map((c) => c.name).join(',') } : undefined;
+    const required = { required: d.primaryKey };
+    const upserts = rowBatches(options.format, rowColumns, required, options.batchRows);
+    const deletes = rowBatches(options.format, keyColumns, required, options.batchRows);
     super(new BatchPipeline({
       options,
-      encode: (kind, rows) => encodeRows(kind === 'upsert' ? rowColumns : keyColumns, rows, options.format),
+      newBatch: (kind) => (kind === 'upsert' ? upserts() : deletes()),
       transport: (batch) => (batch.kind === 'upsert' ? postBatch(ctx, 'upsert', batch, partial) : postBatch(ctx, 'delete', batch)),
-      ack: (result) => result,
+      // Every row of a batch gets its reply: they share the batch's promise.
+      ack: (reply) => reply,
       ...(sequencer ? { sequencer } : {}),
     }), ctx);
     this.primaryKey = d.primaryKey;
@@ -65,7 +70,7 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
 
   /** Inserts or updates the row with this key; resolves with its batch's reply when the change is durable. */
   upsert(row: RowInput): Promise<WriteResult> {
-    return this.pipeline.add('upsert', () => toRow(this.rowColumns, row, { required: this.primaryKey }));
+    return this.pipeline.add('upsert', row);
   }
 
   /**
@@ -73,7 +78,7 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
    * when durable (the reply's bucket `rows` count the keys that existed).
    */
   delete(key: RowInput): Promise<WriteResult> {
-    return this.pipeline.add('delete', () => toRow(this.keyColumns, key, { required: this.primaryKey }));
+    return this.pipeline.add('delete', key);
   }
 
   /**
@@ -97,8 +102,9 @@ export class UpsertWriter extends PipelinedWriter<'upsert' | 'delete', WriteResu
    * flush() does not report it): for callers that refuse bad rows one by one.
    */
   tryChange(row: RowInput): Promise<WriteResult> | undefined {
-    const c = this.converted(row);
-    return c.action === 'skip' ? undefined : this.pipeline.addRow(c.action, c.row);
+    const action = actionOf(row);
+    if (action === 'skip') return undefined;
+    return action === 'delete' ? this.pipeline.tryAdd('delete', this.keyOf(row)) : this.pipeline.tryAdd('upsert', row);
   }
 
   private converted(row: RowInput): { action: 'skip' } | { action: 'upsert' | 'delete'; row: Row } {

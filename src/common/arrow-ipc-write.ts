@@ -3,8 +3,10 @@
  * 8-byte aligned and frames them with the metadata from `encodeRecordBatchMessage`, after a schema
  * message the caller encodes once (with `encodeSchemaMessage`) and reuses.
  */
+import { arrowSchema } from './arrow.js';
 import type { ColumnBuffers } from './arrow-columns.js';
-import { encodeRecordBatchMessage, IPC_END_OF_STREAM, type IpcRegion } from './arrow-ipc-layout.js';
+import { encodeRecordBatchMessage, encodeSchemaMessage, IPC_END_OF_STREAM, type IpcRegion } from './arrow-ipc-layout.js';
+import type { Column } from './schema.js';
 
 const PADDING = new Uint8Array(8);
 
@@ -48,4 +50,13 @@ export class BatchBody {
     out.set(IPC_END_OF_STREAM, at);
     return out;
   }
+}
+
+const SCHEMA_MESSAGES = new WeakMap<readonly Column[], Uint8Array>();
+
+/** The schema of a table's stored batches (its columns as declared) as an IPC message, encoded once per columns array. */
+export function storedSchemaMessage(columns: readonly Column[]): Uint8Array {
+  let message = SCHEMA_MESSAGES.get(columns);
+  if (!message) SCHEMA_MESSAGES.set(columns, (message = encodeSchemaMessage(arrowSchema(columns))));
+  return message;
 }

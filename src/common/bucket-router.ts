@@ -1,5 +1,8 @@
+import type * as A from 'apache-arrow';
+import { decodeUtf8 } from './arrow.js';
+import { columnOfData, stringsAreUtf8, type ColumnBuffers } from './arrow-columns.js';
 import { canonicalKeyBytes } from './key-json.js';
-import { decodeKey, encodeKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
+import { ArrowKeyEncoder, decodeKey, encodedRowKey, keyPrefixLength, murmur3_32 } from './key-encoding.js';
 import { murmur2, toPositive } from './murmur2.js';
 import { property } from './properties.js';
 import type { Column, TableDefinition } from './schema.js';
@@ -67,9 +70,7 @@ export class BucketRouter {
 
   /** The bucket of a row (or of a prefix-lookup prefix: any object holding the bucket-key columns). */
   ofRow(row: Row): number {
-    if (this.buckets === 1) return 0;
-    const cols = this.bucketKeyColumns;
-    return this.ofBucketKey(encodeKey(cols, cols.map((c) => row[c.name] ?? null)));
+    return this.buckets === 1 ? 0 : this.ofBucketKey(encodedRowKey(this.bucketKeyColumns, row));
   }
 
   /** The bucket of an encoded primary key: its bucket-key columns come first, so their encoding is a prefix of it. */
@@ -77,6 +78,22 @@ export class BucketRouter {
     if (this.buckets === 1) return 0;
     const n = this.bucketKeyColumns.length;
     return this.ofBucketKey(n === this.keyColumns.length ? key : key.subarray(0, keyPrefixLength(this.keyColumns, key, n)));
+  }
+
+  /**
+   * The bucket of every row of a batch conformed to the table (`conformBatch`), hashed straight from
+   * the Arrow buffers of its bucket-key columns (ArrowKeyEncoder: no row, no value made): row i gets
+   * the bucket `ofRow` gives it as a row, and a null or an over-long key is refused as there.
+   */
+  bucketsOfBatch(batch: A.RecordBatch): Uint16Array {
+    const n = batch.numRows;
+    const out = new Uint16Array(n);
+    if (this.buckets === 1 || n === 0) return out;
+    const cols = this.bucketKeyColumns;
+    const columns = cols.map((c) => hashedAsRowsAre(c, columnOfData(c.type, batch.getChild(c.name)!.data[0]!), n));
+    const encoder = new ArrowKeyEncoder(cols, columns.map((c) => c.buffers), n, columns.map((c) => (c.nullCount > 0 ? c.buffers[0] : undefined)));
+    for (let i = 0; i < n; i++) out[i] = this.ofBucketKey(encoder.encoded(i));
+    return out;
   }
 
   /** Splits rows by bucket, each bucket's rows in request order. */
@@ -90,6 +107,24 @@ export class BucketRouter {
     }
     return out;
   }
+}
+
+/**
+ * A key column's buffers as the row path hashes them. A row holds a string decoded from its bytes,
+ * with bytes that are not UTF-8 turned into U+FFFD, and the key encodes that string: so a string
+ * column that is not all UTF-8 (rare, a client's bug) is hashed from its values decoded and
+ * encoded again, keeping each row in the bucket it has always had. The row itself is stored as sent.
+ */
+function hashedAsRowsAre(c: Column, col: ColumnBuffers, n: number): ColumnBuffers {
+  if (c.type !== 'string') return col;
+  const [validity, offsets, data] = col.buffers as [Uint8Array, Uint8Array, Uint8Array];
+  const view = new DataView(offsets.buffer, offsets.byteOffset, offsets.byteLength);
+  if (stringsAreUtf8(data, view, n)) return col;
+  const encoder = new TextEncoder();
+  const values = Array.from({ length: n }, (_, i) => encoder.encode(decodeUtf8(data.subarray(view.getInt32(i * 4, true), view.getInt32(i * 4 + 4, true)))));
+  const repaired = new Int32Array(n + 1);
+  values.forEach((v, i) => (repaired[i + 1] = repaired[i]! + v.length));
+  return { nullCount: col.nullCount, buffers: [validity, new Uint8Array(repaired.buffer), Buffer.concat(values)] };
 }
 
 const ROUTERS = new WeakMap<TableDefinition, BucketRouter>();

@@ -1,10 +1,9 @@
 import type * as A from 'apache-arrow';
 import { DATE_DAYS_MAX } from '../common/arrow.js';
-import { columnProblem } from '../common/arrow-columns.js';
+import { columnProblem, stringsAreUtf8 } from '../common/arrow-columns.js';
 import { readIpcBatchLayout, type IpcBatchLayout } from '../common/arrow-ipc-layout.js';
 import { ArrowKeyEncoder } from '../common/key-encoding.js';
 import type { Column } from '../common/schema.js';
-import { stringsAreUtf8 } from './row-arrow.js';
 
 /** The keys of one lookup, each encoded as `encodeKey` encodes the primary key (columns in key-encoding order). */
 export interface LookupKeys {

@@ -1,7 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import * as A from 'apache-arrow';
 import { arrowSchema, arrowType, batchFromData, STORED_CHANGE_TYPE_FIELD } from '../common/arrow.js';
-import type { ColumnBuffers } from '../common/arrow-columns.js';
+import { stringsAreUtf8, type ColumnBuffers } from '../common/arrow-columns.js';
 import { encodeSchemaMessage } from '../common/arrow-ipc-layout.js';
 import { BatchBody } from '../common/arrow-ipc-write.js';
 import { fail } from '../common/errors.js';
@@ -26,8 +25,6 @@ import { locateRowValues, readSafeInt64, rowShape, type RowShape } from './row-c
 export const FOUND_COLUMN = '__found';
 
 const DAY_MS = 86_400_000;
-const CONTINUATION_MASK = 0xc0;
-const CONTINUATION = 0x80;
 /** Longer values are copied with one `set` call; shorter ones faster in a loop. */
 const COPY_LOOP_BYTES_MAX = 256;
 /** The first guess of a string column's bytes per row; the data buffer doubles when it fills. */
@@ -312,20 +309,6 @@ function copy(src: DataView, from: number, length: number, dst: DataView, to: nu
   let k = 0;
   for (; k + 4 <= length; k += 4) dst.setInt32(to + k, src.getInt32(from + k, true), true);
   for (; k < length; k++) dst.setUint8(to + k, src.getUint8(from + k));
-}
-
-/**
- * Whether all the strings of a column are UTF-8, checked at once: together their bytes are UTF-8
- * and each one starts on a character boundary (not on a continuation byte), so each on its own is
- * UTF-8. String i is `data[offsets[i]..offsets[i+1])`, the offsets little-endian int32s, not decreasing.
- */
-export function stringsAreUtf8(data: Uint8Array, offsets: DataView, rows: number): boolean {
-  if (!isUtf8(data.subarray(offsets.getInt32(0, true), offsets.getInt32(rows * 4, true)))) return false;
-  for (let i = 0; i < rows; i++) {
-    const start = offsets.getInt32(i * 4, true);
-    if (start < offsets.getInt32(i * 4 + 4, true) && (data[start]! & CONTINUATION_MASK) === CONTINUATION) return false;
-  }
-  return true;
 }
 
 function checkUtf8(column: Column, data: Uint8Array, offsets: Int32Array, rows: number): void {

@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer';
 import type * as A from 'apache-arrow';
+import { stringsAreUtf8 } from '../common/arrow-columns.js';
 import { fail } from '../common/errors.js';
 import type { Column, ColumnType } from '../common/schema.js';
-import { stringsAreUtf8 } from './row-arrow.js';
 import { FIXED_BYTES, ROW_FORMAT_VERSION, ROW_VALUE_BYTES_MAX, varintBytes, writeVarint } from './row-codec.js';
 
 /**

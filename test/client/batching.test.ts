@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LakestreamError } from '../../src/common/errors.js';
-import type { Row } from '../../src/common/values.js';
-import type { SealedBatch } from '../../src/client/batching.js';
+import type { EncodedBatch, RowBatch, SealedBatch } from '../../src/client/batching.js';
 import { BatchPipeline, batchingOptions } from '../../src/client/batching.js';
+import { rowBatches } from '../../src/client/row-batches.js';
+import type { RowInput } from '../../src/client/rows.js';
 import { retryPolicy, withRetry } from '../../src/client/retry.js';
 import { WriterSequencer } from '../../src/client/sequence.js';
 import type { WriteResult } from '../../src/client/wire.js';
@@ -18,17 +19,39 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 
 const reply = (rows: number): WriteResult => ({ rows, buckets: [{ bucket: 0, baseOffset: 100n, rows }] });
 
+/** A batch of `{ id }` rows, encoded as `kind:id,id,...`; a row with `bad` does not convert. */
+class IdBatch implements RowBatch {
+  private readonly ids: unknown[] = [];
+  byteLength = 0;
+
+  constructor(private readonly kind: Kind) {}
+
+  get rowCount(): number {
+    return this.ids.length;
+  }
+
+  add(row: RowInput): void {
+    if ('bad' in row) throw new LakestreamError('INVALID_VALUE', String(row.bad));
+    this.ids.push(row.id);
+    this.byteLength += 1;
+  }
+
+  encode(): EncodedBatch {
+    return { body: `${this.kind}:${this.ids.join(',')}`, contentType: 'text/plain' };
+  }
+}
+
 function pipeline(opts: Parameters<typeof batchingOptions>[0], transport: (b: SealedBatch<Kind>) => Promise<WriteResult>, sequencer?: WriterSequencer) {
   return new BatchPipeline<Kind, number>({
     options: batchingOptions(opts),
-    encode: (kind, rows: readonly Row[]) => ({ body: `${kind}:${rows.map((r) => r.id).join(',')}`, contentType: 'text/plain' }),
+    newBatch: (kind) => new IdBatch(kind),
     transport,
-    ack: (result, index) => Number(result.buckets[0]!.baseOffset) + index,
+    ack: (result, index) => result.then((r) => Number(r.buckets[0]!.baseOffset) + index),
     ...(sequencer ? { sequencer } : {}),
   });
 }
 
-const row = (id: number) => () => ({ id }) as Row;
+const row = (id: number): RowInput => ({ id });
 
 describe('batching writer pipeline', () => {
   it('seals a batch when batchRows rows are buffered and acks each row with its offset', async () => {
@@ -133,10 +156,21 @@ describe('batching writer pipeline', () => {
   it('rejects a row that cannot be converted without sending anything, and reports it at flush', async () => {
     let sends = 0;
     const p = pipeline({}, async (b) => { sends++; return reply(b.rowCount); });
-    const bad = p.add('upsert', () => { throw new LakestreamError('INVALID_VALUE', 'not an int'); });
+    const bad = p.add('upsert', { bad: 'not an int' });
     await expect(bad).rejects.toMatchObject({ code: 'INVALID_VALUE' });
     await expect(p.flush()).rejects.toMatchObject({ code: 'INVALID_VALUE' });
     expect(sends).toBe(0);
+  });
+
+  it('throws a row that cannot be converted from tryAdd, batching nothing and reporting nothing at flush', async () => {
+    const sent: string[] = [];
+    const p = pipeline({ lingerMs: 60_000 }, async (b) => { sent.push(String(b.body)); return reply(b.rowCount); });
+    const first = p.tryAdd('upsert', row(1));
+    expect(() => p.tryAdd('upsert', { bad: 'no' })).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }));
+    expect(p.pendingRows).toBe(1);
+    await p.flush();
+    expect(await first).toBe(100);
+    expect(sent).toEqual(['upsert:1']);
   });
 
   it('does not raise unhandled rejections for rows nobody awaits', async () => {
@@ -154,15 +188,15 @@ describe('batching writer pipeline', () => {
     await expect(p.add('upsert', row(2))).rejects.toMatchObject({ code: 'UNSUPPORTED_OPERATION' });
   });
 
-  it('seals by estimated bytes', async () => {
+  it('seals by the bytes its rows weigh', async () => {
     const sent: number[] = [];
     const p = new BatchPipeline<'append', void>({
       options: batchingOptions({ batchBytes: 100, lingerMs: 60_000 }),
-      encode: (_k, rows) => ({ body: String(rows.length), contentType: 'text/plain' }),
+      newBatch: rowBatches('arrow', [{ name: 's', type: 'string', nullable: true }], {}, 10),
       transport: async (b) => { sent.push(b.rowCount); return reply(b.rowCount); },
-      ack: () => undefined,
+      ack: async () => undefined,
     });
-    for (let i = 0; i < 3; i++) void p.add('append', () => ({ s: 'x'.repeat(60) }));
+    for (let i = 0; i < 3; i++) void p.add('append', { s: 'x'.repeat(60) }); // 64 bytes a row: offset and data
     await p.flush();
     expect(sent).toEqual([2, 1]);
   });

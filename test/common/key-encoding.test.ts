@@ -115,6 +115,28 @@ describe('key encoding: byte order equals value order', () => {
     expect(hex(encodeKey([col('s', 'string')], ['a\0']))).toBe('6100ff0001');
     expect(hex(encodeKey([col('d', 'timestamp')], [-1]))).toBe('7fffffffffffffff');
   });
+
+  it('key encoding: a string is its UTF-8 bytes with every 0x00 escaped; a lone surrogate anywhere is refused, a U+FFFD of its own kept', () => {
+    const reference = (v: string) => {
+      const out: number[] = [];
+      for (const b of new TextEncoder().encode(v)) out.push(...(b === 0 ? [0, 0xff] : [b]));
+      return Buffer.from([...out, 0, 1]).toString('hex');
+    };
+    const atoms = ['\0', 'a', '\uFFFD', '\u00e9', '\u{1F600}', '\u0800', '\0\0'];
+    const rng = mulberry32(11);
+    const c = [col('s', 'string')];
+    for (let i = 0; i < 500; i++) {
+      let v = '';
+      for (let n = int(rng, 0, 12); n > 0; n--) v += pick(rng, atoms);
+      expect(hex(encodeKey(c, [v]))).toBe(reference(v));
+      const at = int(rng, 0, v.length);
+      const lone = `${v.slice(0, at)}${pick(rng, ['\uD800', '\uDBFF', '\uDC00', '\uDFFF'])}${v.slice(at)}`;
+      // Splitting a pair also leaves lone surrogates; a string that still pairs them all is well formed.
+      if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(lone)) {
+        expect(expectLakestreamError(() => encodeKey(c, [lone])).code).toBe('INVALID_VALUE');
+      }
+    }
+  });
 });
 
 describe('key encoding: prefixes', () => {

@@ -167,6 +167,20 @@ describe('log tables: Arrow in and out', () => {
     expect(stored).toBeLessThan(plain);
   });
 
+  it('serves an Arrow body of several record batches back as Arrow, as one stored batch', async () => {
+    await call(server.url, 'PUT', `${T}/multi`, { columns: [{ name: 'id', type: 'int64', nullable: false }, { name: 's', type: 'string' }] });
+    const part = (from: number, n: number) => new A.Table({
+      id: A.vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(from + i)), new A.Int64()),
+      s: A.vectorFromArray(Array.from({ length: n }, (_, i) => (i % 3 ? `s${from + i}` : null)), new A.Utf8()),
+    });
+    const body = A.tableToIPC(new A.Table([...part(0, 3).batches, ...part(3, 5).batches]), 'stream');
+    expect((await call(server.url, 'POST', `${T}/multi/append`, body)).body.rows).toBe(8);
+    const res = await call<Uint8Array>(server.url, 'GET', `${T}/multi/buckets/0/records?offset=0`, undefined, { accept: 'application/vnd.apache.arrow.stream' });
+    expect(res.status).toBe(200);
+    const got = ipcToBatches(res.body).batches.flatMap((b) => batchRows(b, ['id', 's']));
+    expect(got).toEqual(Array.from({ length: 8 }, (_, i) => ({ id: BigInt(i), s: i % 3 === 0 ? null : `s${i}` })));
+  });
+
   it('refuses an Arrow schema that does not match, naming the column', async () => {
     const before = await hw('events');
     const wrong = A.tableToIPC(new A.Table({ id: A.vectorFromArray(['1'], new A.Utf8()) }), 'stream');
@@ -195,6 +209,33 @@ describe('log tables: buckets and idempotence', () => {
       }
     }
     expect(seen.size).toBe(20);
+  });
+
+  it('stores a keyed Arrow body of several record batches where the same rows sent as JSON go, readable as Arrow', async () => {
+    const keyed = { columns: [{ name: 'k', type: 'string', nullable: false }, { name: 'v', type: 'int32' }, { name: 'note', type: 'string' }], buckets: 4, bucketKey: ['k'] };
+    await call(server.url, 'PUT', `${T}/keyed_json`, keyed);
+    await call(server.url, 'PUT', `${T}/keyed_arrow`, keyed);
+    const rows = Array.from({ length: 300 }, (_, i) => ({ k: `key-${i % 37}`, v: i % 11 ? i : null, note: i % 5 ? `n${i}`.repeat(i % 4) : null }));
+    await call(server.url, 'POST', `${T}/keyed_json/append`, rows);
+    const parts = [rows.slice(0, 100), rows.slice(100)].map((part) => new A.Table({
+      k: A.vectorFromArray(part.map((r) => r.k), new A.Utf8()),
+      v: A.vectorFromArray(part.map((r) => r.v), new A.Int32()),
+      note: A.vectorFromArray(part.map((r) => r.note), new A.Utf8()),
+    }));
+    const body = A.tableToIPC(new A.Table([...parts[0]!.batches, ...parts[1]!.batches]), 'stream');
+    expect((await call(server.url, 'POST', `${T}/keyed_arrow/append`, body)).body.rows).toBe(300);
+    const arrowRows = async (table: string, b: number) => {
+      const res = await call<Uint8Array>(server.url, 'GET', `${T}/${table}/buckets/${b}/records?offset=0&columns=k,v,note`, undefined, { accept: 'application/vnd.apache.arrow.stream' });
+      expect(res.status).toBe(200);
+      return ipcToBatches(res.body).batches.flatMap((batch) => batchRows(batch, ['k', 'v', 'note']));
+    };
+    let total = 0;
+    for (let b = 0; b < 4; b++) {
+      const got = await arrowRows('keyed_arrow', b);
+      expect(got).toEqual(await arrowRows('keyed_json', b));
+      total += got.length;
+    }
+    expect(total).toBe(300);
   });
 
   it('spreads keyless requests round-robin over buckets', async () => {
