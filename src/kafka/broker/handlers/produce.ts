@@ -9,7 +9,7 @@
  * OUT_OF_ORDER_SEQUENCE_NUMBER (a batch in between was lost), one too old to be judged with
  * DUPLICATE_SEQUENCE_NUMBER, as Kafka does.
  */
-import { batchToIpc, rowsToBatch } from '../../../common/arrow.js';
+import { ArrowBatchBuilder } from '../../../common/arrow-builder.js';
 import { tableKind } from '../../../common/schema.js';
 import { writePrimaryKeyTable } from '../../../server/primary-key-write.js';
 import type { TableRuntime } from '../../../server/table-store.js';
@@ -88,8 +88,10 @@ async function appendBatch(ctx: BrokerContext, table: TableRuntime, partition: n
   const sequence = writer ? ctx.producerIds.checkSequence(table.bucket(partition), writer.writerId, writer.sequence) : undefined;
   let baseOffset: bigint;
   if (tableKind(table.definition) === 'log') {
+    const builder = new ArrowBatchBuilder(table.definition.columns, rows.length);
+    for (const row of rows) builder.appendRow(row);
     const appended = await table.bucket(partition).append({
-      arrowIpc: batchToIpc(rowsToBatch(table.definition.columns, rows)),
+      arrowIpc: builder.finishIpc(),
       recordCount: rows.length,
       ...(writer ? { writerId: writer.writerId, batchSequence: writer.sequence } : {}),
     });
