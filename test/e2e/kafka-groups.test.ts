@@ -2,7 +2,8 @@
  * One consumer group, two Kafka client libraries: a librdkafka member (kcat -G, balanced consumer)
  * and a kafka-python member split a 4-partition topic, commit offsets, and when one is SIGKILLed the
  * other takes over its partitions from the offsets it committed. Nothing is lost; a record is read
- * twice only from after the last commit of the member that read it first.
+ * twice only from after the last commit of the member that read it first. The committed offsets
+ * outlive a kill -9 of the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startServer, type ServerProcess } from './helpers.js';
@@ -230,5 +231,18 @@ describe('a consumer group of librdkafka and kafka-python members', () => {
     }, 10_000, describeMembers([kcat2]));
     const listed = await python('admin', { bootstrap, groupOffsets: GROUP });
     expect(listed.offsets).toEqual(Object.fromEntries(PARTITIONS.map((p) => [String(p), produced])));
+  });
+
+  it('resumes from the committed offsets after the server is killed (kill -9) and restarted', async () => {
+    await kcat2.client.kill9();
+    await server.kill9();
+    server = await startServer({ dataDir: server.dataDir, port: server.port, kafkaPort: server.kafkaPort });
+    expect(await committed()).toEqual(Object.fromEntries(PARTITIONS.map((p) => [p, produced])));
+    const kcat3 = kcatMember('kcat-3');
+    await waitForOwner(kcat3);
+    const from = produced;
+    await produceRound();
+    await waitForAllRead([kcat3]);
+    for (const p of PARTITIONS) expect(kcat3.reads().filter((r) => r.partition === p).map((r) => r.offset), `partition ${p}`).toEqual(range(from, produced));
   });
 });
