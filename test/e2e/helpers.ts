@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,17 @@ export function tempDir(prefix = 'lakestream-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A self-signed certificate for 127.0.0.1 and localhost, made with openssl at test time. */
+export function makeCert(dir: string, name: string): { cert: string; key: string } {
+  const cert = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
+  ], { stdio: 'ignore' });
+  return { cert, key };
+}
+
 function waitExit(proc: ChildProcess): Promise<number | null> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
   return new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -54,14 +65,14 @@ export async function startServer(opts: { dataDir?: string; port?: number; kafka
   const args = [ENTRY, 'serve', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--log-level', 'info', ...kafkaArgs(extra, opts.kafkaPort), ...extra];
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
+  const { scheme, port } = await new Promise<{ scheme: string; port: number }>((resolve, reject) => {
     // Only a server that has not started is killed: one serving longer than 30 s is the test's.
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /"address":"https?:\/\/[^"]*:(\d+)"[^\n]*"msg":"lakestream is serving"/.exec(out);
+      const m = /"address":"(https?):\/\/[^"]*:(\d+)"[^\n]*"msg":"lakestream is serving"/.exec(out);
       if (!m) return;
       clearTimeout(timer);
-      resolve(Number(m[1]));
+      resolve({ scheme: m[1]!, port: Number(m[2]) });
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
@@ -80,7 +91,7 @@ export async function startServer(opts: { dataDir?: string; port?: number; kafka
     }, 30_000);
   });
   return {
-    url: `${/"address":"https:/.test(out) ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     port,
     kafkaPort: Number(/"kafka":"[^"]*:(\d+)"/.exec(out)?.[1] ?? 0),
     dataDir,

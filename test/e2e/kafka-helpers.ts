@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './helpers.js';
 
-export const KCAT = '/usr/bin/kcat';
-export const PYTHON = '/usr/bin/python3';
+const KCAT = '/usr/bin/kcat';
+const PYTHON = '/usr/bin/python3';
 const SCRIPTS = path.join(ROOT, 'test/e2e/kafka-python');
 /** A one-shot client that has not finished by then is killed and its test fails. */
 const RUN_MS_MAX = 30_000;
@@ -17,7 +17,7 @@ const POLL_MS = 25;
 
 const running = new Set<ChildProcess>();
 
-export interface Finished {
+interface Finished {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -36,7 +36,7 @@ function start(cmd: string, args: readonly string[]): ChildProcess {
 }
 
 /** Runs a client to its end, feeding it `input`; rejects (after killing it) when it outlives `timeoutMs`. */
-export function run(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Finished> {
+function run(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Finished> {
   const proc = start(cmd, args);
   let stdout = '';
   let stderr = '';

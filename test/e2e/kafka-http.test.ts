@@ -96,13 +96,16 @@ describe('HTTP to Kafka', () => {
     }));
     const appended = await call(server.url, 'POST', '/v1/databases/shop/tables/orders/append', rows);
     expect(appended.status, JSON.stringify(appended.body)).toBe(200);
-    const stored = [...(await httpRecords('shop', 'orders', 0)).map((r): Record<string, any> => ({ ...r, bucket: 0 })), ...(await httpRecords('shop', 'orders', 1)).map((r): Record<string, any> => ({ ...r, bucket: 1 }))];
+    const stored: { id: number; offset: number; ts: number; bucket: number }[] = [];
+    for (const bucket of [0, 1]) {
+      for (const r of await httpRecords('shop', 'orders', bucket)) stored.push({ id: r.id, offset: r._log_offset, ts: r._commit_timestamp, bucket });
+    }
     expect(stored).toHaveLength(rows.length);
     const consumed = await consume('shop.orders');
     expect(consumed.map((r) => ({ partition: r.partition, offset: r.offset, key: r.key, payload: r.payload, ts: r.ts }))).toEqual(
       stored.map((s) => {
         const row = rows.find((r) => r.id === s.id)!;
-        return { partition: s.bucket, offset: s._log_offset, key: `{"id":${row.id}}`, payload: JSON.stringify(row), ts: s._commit_timestamp };
+        return { partition: s.bucket, offset: s.offset, key: `{"id":${row.id}}`, payload: JSON.stringify(row), ts: s.ts };
       }).sort((a, b) => a.partition - b.partition || a.offset - b.offset),
     );
     expect(new Set(consumed.map((r) => r.partition))).toEqual(new Set([0, 1]));

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaArgs, tempDir } from './helpers.js';
+import { kafkaArgs, makeCert, tempDir } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = path.join(ROOT, 'dist/src/cli/main.js');
@@ -15,17 +15,6 @@ interface TlsServer {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-/** A self-signed certificate for 127.0.0.1 and localhost, made with openssl at test time. */
-function makeCert(dir: string, name: string): { cert: string; key: string } {
-  const cert = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
-  return { cert, key };
 }
 
 /** Runs `serve` and resolves once it logs its https:// address; rejects with the output if it exits. */

@@ -11,12 +11,16 @@ def job():
 
 
 def connection(j):
-    """KafkaProducer/KafkaConsumer/KafkaAdminClient keyword arguments for the job's broker and SASL."""
+    """KafkaProducer/KafkaConsumer/KafkaAdminClient keyword arguments for the job's broker, SASL and
+    TLS ({"caFile": the server certificate to trust})."""
     kw = {'bootstrap_servers': j['bootstrap'], 'request_timeout_ms': 10000, 'api_version_auto_timeout_ms': 5000}
     sasl = j.get('sasl')
+    tls = j.get('tls')
+    kw['security_protocol'] = ('SASL_' if sasl else '') + ('SSL' if tls else 'PLAINTEXT')
     if sasl:
-        kw.update(security_protocol='SASL_PLAINTEXT', sasl_mechanism='PLAIN',
-                  sasl_plain_username=sasl['username'], sasl_plain_password=sasl['password'])
+        kw.update(sasl_mechanism='PLAIN', sasl_plain_username=sasl['username'], sasl_plain_password=sasl['password'])
+    if tls:
+        kw['ssl_cafile'] = tls['caFile']
     return kw
 
 
