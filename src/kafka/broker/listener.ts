@@ -3,10 +3,12 @@
  * request). A frame's size is checked before its bytes are gathered, so a client announcing a huge
  * frame is refused without the server holding it. A connection's requests may be pipelined: they
  * are handled concurrently, but Kafka clients match responses to requests by order as well as by
- * correlation id, so responses are written strictly in the order the requests arrived. At most
- * `inFlightMax` requests (and about one frame's worth of bytes) per connection are in progress, and
- * responses a client does not read are not piled up: past either, the socket is paused, which pushes
- * back on the client through TCP.
+ * correlation id, so responses are written strictly in the order the requests arrived, and a
+ * connection closed for a bad request still gets the answers to the requests before it (Kafka
+ * reads one request at a time, so its clients get those too). At most `inFlightMax` requests (and
+ * about one frame's worth of bytes) per connection are in progress, and responses a client does not
+ * read are not piled up: past either, the socket is paused, which pushes back on the client through
+ * TCP.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -48,17 +50,35 @@ export class KafkaConnection {
   readonly state = new Map<string, unknown>();
   /** Set by a handler whose response is the last (a failed authentication): closed once it is written. */
   closeAfterResponse = false;
-  private closed = false;
+  private closing = false;
+  /** The writes of the responses, chained in request order. */
+  private written: Promise<void> = Promise.resolve();
 
   constructor(readonly socket: net.Socket, readonly remote: string) {}
 
+  /** True once the connection is closing: no further request is read from it. */
   get isClosed(): boolean {
-    return this.closed || this.socket.destroyed;
+    return this.closing || this.socket.destroyed;
   }
 
-  /** Ends the connection after what was written so far (a protocol error, a failed authentication). */
+  /** Runs `step` once every earlier step has run: a response's write waits for the one before it. */
+  inOrder(step: () => Promise<void>): void {
+    this.written = this.written.then(step);
+  }
+
+  /**
+   * Ends the connection once the answers to the requests read before this one are written (a
+   * protocol error, a failed authentication); nothing after it is read.
+   */
   close(): void {
-    this.closed = true;
+    if (this.closing) return;
+    this.closing = true;
+    this.inOrder(async () => this.end());
+  }
+
+  /** Ends the connection now, after what was written so far. */
+  end(): void {
+    this.closing = true;
     this.socket.end();
     // A peer that never reads would keep a half-closed socket forever.
     setTimeout(() => this.socket.destroy(), 5_000).unref();
@@ -109,8 +129,6 @@ export class KafkaListener {
     let expected = -1;
     let inFlight = 0;
     let inFlightBytes = 0;
-    // Responses leave in request order: each request's write waits for the one before it.
-    let tail: Promise<void> = Promise.resolve();
     // Reading pauses while the connection holds enough: requests in progress (their count and bytes),
     // or responses the client has not read yet. Memory per connection stays near two frames.
     const saturated = () => inFlight >= inFlightMax || inFlightBytes > opts.frameBytesMax || socket.writableLength > opts.frameBytesMax;
@@ -132,12 +150,12 @@ export class KafkaListener {
         conn.close();
         return null;
       });
-      tail = tail.then(async () => {
+      conn.inOrder(async () => {
         const bytes = await response;
         inFlight--;
         inFlightBytes -= frame.byteLength;
-        if (bytes && !conn.isClosed) socket.write(bytes);
-        if (conn.closeAfterResponse && !conn.isClosed) conn.close();
+        if (bytes && socket.writable) socket.write(bytes);
+        if (conn.closeAfterResponse && !conn.isClosed) conn.end();
         resumeIfRoom();
       });
     };
@@ -145,7 +163,7 @@ export class KafkaListener {
       if (conn.isClosed) return;
       pending.push(chunk);
       pendingBytes += chunk.length;
-      for (;;) {
+      while (!conn.isClosed) {
         if (expected < 0) {
           if (pendingBytes < SIZE_BYTES) return;
           const head = takeBytes(SIZE_BYTES);
