@@ -129,13 +129,10 @@ export class KafkaListener {
     let expected = -1;
     let inFlight = 0;
     let inFlightBytes = 0;
-    // Reading pauses while the connection holds enough: requests in progress (their count and bytes),
-    // or responses the client has not read yet. Memory per connection stays near two frames.
+    // No further request is cut from what was received, and reading pauses, while the connection
+    // holds enough: requests in progress (their count and bytes), or responses the client has not
+    // read yet. Memory per connection stays near two frames, however many requests one chunk holds.
     const saturated = () => inFlight >= inFlightMax || inFlightBytes > opts.frameBytesMax || socket.writableLength > opts.frameBytesMax;
-    const resumeIfRoom = () => {
-      if (socket.isPaused() && !saturated() && !conn.isClosed) socket.resume();
-    };
-    socket.on('drain', resumeIfRoom);
     const refuse = (why: string, details: object) => {
       opts.log.warn({ remote: conn.remote, ...details }, `kafka: closing connection: ${why}`);
       pending = [];
@@ -144,7 +141,6 @@ export class KafkaListener {
     const dispatch = (frame: Uint8Array) => {
       inFlight++;
       inFlightBytes += frame.byteLength;
-      if (saturated()) socket.pause();
       const response = handler.handle(conn, frame).catch((err: unknown) => {
         opts.log.warn({ remote: conn.remote, err: err instanceof Error ? err.message : String(err) }, 'kafka: closing connection: the request could not be answered');
         conn.close();
@@ -156,27 +152,35 @@ export class KafkaListener {
         inFlightBytes -= frame.byteLength;
         if (bytes && socket.writable) socket.write(bytes);
         if (conn.closeAfterResponse && !conn.isClosed) conn.end();
-        resumeIfRoom();
+        cutFrames();
       });
     };
-    socket.on('data', (chunk: Buffer) => {
-      if (conn.isClosed) return;
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      while (!conn.isClosed) {
+    /** Dispatches the whole frames received while there is room, then reads on or pauses. */
+    const cutFrames = () => {
+      while (!conn.isClosed && !saturated()) {
         if (expected < 0) {
-          if (pendingBytes < SIZE_BYTES) return;
+          if (pendingBytes < SIZE_BYTES) break;
           const head = takeBytes(SIZE_BYTES);
           const size = new DataView(head.buffer, head.byteOffset, SIZE_BYTES).getInt32(0);
           if (size < FRAME_BYTES_MIN) return refuse('a frame is smaller than a request header', { frameBytes: size });
           if (size > opts.frameBytesMax) return refuse(`a frame of ${size} bytes is above --max-request-bytes (${opts.frameBytesMax})`, { frameBytes: size });
           expected = size;
         }
-        if (pendingBytes < expected) return;
+        if (pendingBytes < expected) break;
         const frame = takeBytes(expected);
         expected = -1;
         dispatch(frame);
       }
+      if (conn.isClosed) return;
+      if (saturated()) socket.pause();
+      else if (socket.isPaused()) socket.resume();
+    };
+    socket.on('drain', cutFrames);
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.isClosed) return;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      cutFrames();
     });
     function takeBytes(n: number): Uint8Array {
       const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);

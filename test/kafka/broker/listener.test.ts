@@ -1,8 +1,10 @@
 /**
  * The listener's framing and flow control over real sockets, with a testing frame handler in place
  * of the broker: answers leave in request order, a connection closed for a bad frame first gets the
- * answers to the requests before it, and a frame above the limit is refused from its size alone.
+ * answers to the requests before it, a frame above the limit is refused from its size alone, and a
+ * client that pipelines requests without reading answers makes the listener stop reading from it.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaListener, type FrameHandler, type KafkaConnection, type ListenerLog } from '../../../src/kafka/broker/listener.js';
@@ -159,5 +161,48 @@ describe('kafka listener', () => {
     await c.closed;
     expect(c.answers).toEqual([0, 1]);
     expect(handler.calls).toBe(3);
+  });
+
+  it(`listener: at most ${IN_FLIGHT_MAX} requests of a connection are in progress; the rest wait in TCP until answers leave`, async () => {
+    const handler = new TestingHandler();
+    const { port } = await start(handler);
+    const a = await connect(port);
+    a.socket.write(Buffer.concat(range(300).map((i) => frame(HOLD, i))));
+    await handler.reached(IN_FLIGHT_MAX);
+    // Another connection's round trip: the listener has had its turns to read more of the first.
+    const b = await connect(port);
+    b.socket.write(frame(ANSWER, 7));
+    await b.answered(1);
+    expect(handler.calls).toBe(IN_FLIGHT_MAX + 1);
+    for (let answered = 0; answered < 300; answered = a.answers.length) {
+      handler.release();
+      await a.answered(Math.min(300, answered + 1));
+    }
+    expect(a.answers).toEqual(range(300));
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+
+  it('listener: a client that never reads its answers makes the listener stop reading its requests', async () => {
+    const answerBytes = 512 * 1024;
+    const handler = new TestingHandler(answerBytes);
+    const { port } = await start(handler);
+    // What the kernel can hold of answers on their way to a client that does not read.
+    const kernelBytesMax = ['tcp_wmem', 'tcp_rmem'].reduce((n, f) => n + Number(fs.readFileSync(`/proc/sys/net/ipv4/${f}`, 'utf8').trim().split(/\s+/)[2]), 0);
+    const bound = IN_FLIGHT_MAX + Math.ceil(kernelBytesMax / answerBytes) + 1;
+    const requests = 2 * bound;
+    const a = await connect(port);
+    a.socket.pause();
+    a.socket.write(Buffer.concat(range(requests).map((i) => frame(ANSWER, i))));
+    await handler.reached(IN_FLIGHT_MAX);
+    const b = await connect(port);
+    b.socket.write(frame(ANSWER, 7));
+    await b.answered(1);
+    expect(handler.calls).toBeLessThanOrEqual(bound + 1);
+    a.socket.resume();
+    await a.answered(requests);
+    expect(a.answers).toEqual(range(requests));
+    a.socket.destroy();
+    b.socket.destroy();
   });
 });
