@@ -14,6 +14,7 @@ import { KafkaProtocolError, KafkaWriter } from '../../../src/kafka/protocol/pri
 import { API_SPECS } from '../../../src/kafka/protocol/registry.js';
 import type { ApiSpec } from '../../../src/kafka/protocol/schema.js';
 import { int, mulberry32, pick, type Rng } from '../../common/random-values.js';
+import { EXTREMES, mutateFrame } from './mutations.js';
 import { describedVersions, sampleMessage } from './samples.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x6b61666b);
@@ -30,40 +31,6 @@ function validFrame(spec: ApiSpec, version: number, rng: Rng): Uint8Array {
   const body: object = sampleMessage(spec.request, version, { nulls: rng() < 0.3, arrayLength: int(rng, 0, 3) });
   encode(spec.request, version, body, w);
   return new Uint8Array(w.finish());
-}
-
-const EXTREMES = [0x00, 0x7f, 0x80, 0xff];
-
-function mutate(rng: Rng, original: Uint8Array): Uint8Array {
-  const kind = int(rng, 0, 5);
-  if (kind === 0) {
-    const bytes = Uint8Array.from(original);
-    for (let i = int(rng, 1, 4); i > 0; i--) bytes[int(rng, 0, bytes.length - 1)]! ^= int(rng, 1, 255);
-    return bytes;
-  }
-  if (kind === 1) {
-    // An int16/int32 length or count overwritten with an extreme (-1, max, min, 0, huge).
-    const bytes = Uint8Array.from(original);
-    const at = int(rng, 0, Math.max(0, bytes.length - 4));
-    const width = pick(rng, [2, 4]);
-    for (let i = 0; i < width && at + i < bytes.length; i++) bytes[at + i] = i === 0 ? pick(rng, EXTREMES) : pick(rng, [0x00, 0xff]);
-    return bytes;
-  }
-  if (kind === 2) return original.slice(0, int(rng, 0, original.length));
-  if (kind === 3) {
-    const at = int(rng, 0, original.length);
-    const junk = Uint8Array.from({ length: int(rng, 1, 16) }, () => pick(rng, [...EXTREMES, int(rng, 0, 255)]));
-    return Uint8Array.from([...original.subarray(0, at), ...junk, ...original.subarray(at)]);
-  }
-  if (kind === 4) {
-    const at = int(rng, 0, original.length - 1);
-    return Uint8Array.from([...original.subarray(0, at), ...original.subarray(at + int(rng, 1, 8))]);
-  }
-  // Unsigned-varint territory: runs of continuation bytes.
-  const bytes = Uint8Array.from(original);
-  const at = int(rng, 0, bytes.length - 1);
-  for (let i = at; i < Math.min(bytes.length, at + int(rng, 1, 6)); i++) bytes[i] = 0x80 | int(rng, 0, 127);
-  return bytes;
 }
 
 function randomFrame(rng: Rng): Uint8Array {
@@ -121,7 +88,7 @@ describe('frame fuzz', () => {
       for (const version of describedVersions(spec.request)) {
         const frame = validFrame(spec, version, rng);
         expect(checkDecode(frame, `${spec.name} v${version} valid`)).toBe('decoded');
-        for (let i = 0; i < MUTATIONS_PER_FRAME; i++) outcomes[checkDecode(mutate(rng, frame), `${spec.name} v${version} mutation ${i}`)]++;
+        for (let i = 0; i < MUTATIONS_PER_FRAME; i++) outcomes[checkDecode(mutateFrame(rng, frame), `${spec.name} v${version} mutation ${i}`)]++;
       }
     }
     // Both outcomes happen, so the damage is neither always harmless nor always fatal.
