@@ -26,9 +26,10 @@ import { allows, isResourcePattern, OPERATIONS, seesDatabase, seesTable, type Gr
  * - `database`: `db.*` from the `:db` parameter;
  * - `table`: `db.table` from `:db` and `:table`;
  * - `database-list`: any authenticated principal; the reply lists only databases it has a grant in;
- * - `table-list`: the principal needs some grant in `:db`; the reply lists only tables it has a grant on.
+ * - `table-list`: the principal needs some grant in `:db`; the reply lists only tables it has a grant on;
+ * - `self`: any authenticated principal; the reply is about the principal itself.
  */
-export type Scope = 'cluster' | 'database' | 'table' | 'database-list' | 'table-list';
+export type Scope = 'cluster' | 'database' | 'table' | 'database-list' | 'table-list' | 'self';
 export type RouteAccess = { readonly public: true } | { readonly operation: Operation; readonly scope: Scope };
 
 const PUBLIC: RouteAccess = { public: true };
@@ -39,7 +40,13 @@ const BUCKET = `${TABLE}/buckets/:bucket`;
 /** The route -> operation map: `METHOD /pattern` as registered with fastify. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/health': PUBLIC,
+  // The web console's page and modules: a browser's navigation carries no token (the app asks for one).
+  'GET /console': PUBLIC,
+  'GET /console/': PUBLIC,
+  'GET /console/*': PUBLIC,
+  'GET /v1/whoami': on('describe', 'self'),
   'GET /metrics': on('describe', 'cluster'),
+  'GET /v1/metrics/recent': on('describe', 'cluster'),
   'GET /v1/databases': on('describe', 'database-list'),
   'PUT /v1/databases/:db': on('create', 'database'),
   'GET /v1/databases/:db': on('describe', 'table-list'),
@@ -184,7 +191,7 @@ export class AuthFile {
   static load(file: string, log: FastifyBaseLogger): AuthFile {
     const auth = new AuthFile(file, AuthFile.read(file));
     auth.warnIfReadableByOthers(log);
-    log.info({ authFile: file, tokens: auth.current.entries.length }, 'authentication on: every route but /v1/health needs a bearer token');
+    log.info({ authFile: file, tokens: auth.current.entries.length }, 'authentication on: every route but /v1/health and the console page (/console) needs a bearer token');
     return auth;
   }
 
@@ -237,6 +244,7 @@ function resourceOf(access: { scope: Scope }, params: Record<string, string | un
   switch (access.scope) {
     case 'cluster':
     case 'database-list':
+    case 'self':
       return '*';
     case 'database':
     case 'table-list':
@@ -261,6 +269,7 @@ export function authenticate(policy: AuthPolicy, header: string | undefined): Pr
 /** Throws FORBIDDEN naming principal, operation and resource unless the grant is there. */
 export function authorize(principal: Principal, access: { operation: Operation; scope: Scope }, params: Record<string, string | undefined>): void {
   if (access.scope === 'database-list') return; // the reply is filtered instead
+  if (access.scope === 'self') return;
   if (access.scope === 'table-list') {
     const db = params.db ?? '';
     if (!seesDatabase(principal, db)) fail('FORBIDDEN', `principal '${principal.name}' may not ${access.operation} ${db}.*: it has no grant in database ${db}`);
