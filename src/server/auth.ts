@@ -26,10 +26,9 @@ import { allows, isResourcePattern, OPERATIONS, seesDatabase, seesTable, type Gr
  * - `database`: `db.*` from the `:db` parameter;
  * - `table`: `db.table` from `:db` and `:table`;
  * - `database-list`: any authenticated principal; the reply lists only databases it has a grant in;
- * - `table-list`: the principal needs some grant in `:db`; the reply lists only tables it has a grant on;
- * - `self`: any authenticated principal; the reply is about the principal itself.
+ * - `table-list`: the principal needs some grant in `:db`; the reply lists only tables it has a grant on.
  */
-export type Scope = 'cluster' | 'database' | 'table' | 'database-list' | 'table-list' | 'self';
+export type Scope = 'cluster' | 'database' | 'table' | 'database-list' | 'table-list';
 export type RouteAccess = { readonly public: true } | { readonly operation: Operation; readonly scope: Scope };
 
 const PUBLIC: RouteAccess = { public: true };
@@ -44,7 +43,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /console': PUBLIC,
   'GET /console/': PUBLIC,
   'GET /console/*': PUBLIC,
-  'GET /v1/whoami': on('describe', 'self'),
+  // Open, so that a client learns without a refused request whether it needs a token and whose it has.
+  'GET /v1/whoami': PUBLIC,
   'GET /metrics': on('describe', 'cluster'),
   'GET /v1/metrics/recent': on('describe', 'cluster'),
   'GET /v1/databases': on('describe', 'database-list'),
@@ -244,7 +244,6 @@ function resourceOf(access: { scope: Scope }, params: Record<string, string | un
   switch (access.scope) {
     case 'cluster':
     case 'database-list':
-    case 'self':
       return '*';
     case 'database':
     case 'table-list':
@@ -269,7 +268,6 @@ export function authenticate(policy: AuthPolicy, header: string | undefined): Pr
 /** Throws FORBIDDEN naming principal, operation and resource unless the grant is there. */
 export function authorize(principal: Principal, access: { operation: Operation; scope: Scope }, params: Record<string, string | undefined>): void {
   if (access.scope === 'database-list') return; // the reply is filtered instead
-  if (access.scope === 'self') return;
   if (access.scope === 'table-list') {
     const db = params.db ?? '';
     if (!seesDatabase(principal, db)) fail('FORBIDDEN', `principal '${principal.name}' may not ${access.operation} ${db}.*: it has no grant in database ${db}`);

@@ -22,6 +22,7 @@ const COMMON_MODULES = ['grants.js'];
 const UPLOT_URL_DIR = 'console/vendor';
 /** The app's entry module, relative to /console/. */
 export const CONSOLE_ENTRY = 'console/main.js';
+export const UPLOT_MODULE = `${UPLOT_URL_DIR}/uPlot.esm.js`;
 export const UPLOT_STYLESHEET = `${UPLOT_URL_DIR}/uPlot.min.css`;
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -68,7 +69,7 @@ export function loadConsoleAssets(): { assets: ReadonlyMap<string, ConsoleAsset>
   for (const rel of modulesUnder(app)) assets.set(`console/${rel}`, asset(path.join(app, rel)));
   for (const name of COMMON_MODULES) assets.set(`common/${name}`, asset(path.join(dist, 'common', name)));
   const uplot = path.dirname(createRequire(import.meta.url).resolve('uplot'));
-  assets.set(`${UPLOT_URL_DIR}/uPlot.esm.js`, asset(path.join(uplot, 'uPlot.esm.js')));
+  assets.set(UPLOT_MODULE, asset(path.join(uplot, 'uPlot.esm.js')));
   assets.set(UPLOT_STYLESHEET, asset(path.join(uplot, 'uPlot.min.css')));
   return { assets };
 }
