@@ -26,7 +26,7 @@ export function lakeSection(ctx: PageContext, table: TableDescription): HTMLElem
   const files = h('div');
   const snapshots = h('div');
   const history = new SeriesWindow(['pending'] as const, LAG_SAMPLES_MAX);
-  const plot = new Plot({ title: 'Pending records since this page opened', series: [{ label: 'pending', color: PALETTE.orange }], format: formatSi }, history.data('pending'), ctx.signal);
+  const plot = new Plot({ title: 'Pending records since this page opened', series: [{ label: 'pending', color: PALETTE.orange }], format: formatSi, axis: formatSi }, history.data('pending'), ctx.signal);
   let lastSnapshotId: number | null | undefined;
   poll(ctx.signal, LAKE_POLL_MS, async () => {
     const lake = await ctx.api.get<LakeReply>(base, ctx.signal);
@@ -54,10 +54,10 @@ export function lakeSection(ctx: PageContext, table: TableDescription): HTMLElem
     const fileTable = dataTable('Files of the snapshot', ['File', 'Bucket', 'Offsets', 'Rows', 'Bytes', 'Kind'], [false, true, false, true, true, false]);
     for (const f of shown) fileTable.body.append(row([f.uri, String(f.bucket), `${f.firstOffset}–${f.lastOffset}`, formatCount(f.rows), formatBytes(f.bytes), f.kind], [false, true, false, true, true]));
     fill(files, h('h3', {}, `Files (${lake.files.length}${lake.files.length > shown.length ? `, the last ${shown.length} shown` : ''})`), lake.files.length > 0 ? fileTable.box : h('p', { class: 'muted' }, 'No files yet.'));
-    const history2 = await ctx.api.get<SnapshotsReply>(`${base}/snapshots`, ctx.signal);
+    const snapshotList = await ctx.api.get<SnapshotsReply>(`${base}/snapshots`, ctx.signal);
     const snapTable = dataTable('Snapshots', ['Snapshot', 'Parent', 'Committed', 'Files', 'Rows'], [true, true, false, true, true]);
-    for (const s of [...history2.snapshots].reverse()) snapTable.body.append(row([String(s.snapshotId), s.parentId === null ? '—' : String(s.parentId), formatInstant(s.createdAt), formatCount(s.files), formatCount(s.rows)], [true, true, false, true, true]));
-    fill(snapshots, h('h3', {}, 'Snapshots over time'), history2.snapshots.length > 0 ? snapTable.box : h('p', { class: 'muted' }, 'No snapshots yet.'));
+    for (const s of [...snapshotList.snapshots].reverse()) snapTable.body.append(row([String(s.snapshotId), s.parentId === null ? '—' : String(s.parentId), formatInstant(s.createdAt), formatCount(s.files), formatCount(s.rows)], [true, true, false, true, true]));
+    fill(snapshots, h('h3', {}, 'Snapshots over time'), snapshotList.snapshots.length > 0 ? snapTable.box : h('p', { class: 'muted' }, 'No snapshots yet.'));
   }, ctx.report);
   return h('div', {}, facts, problem, buckets.box, h('div', { class: 'plots' }, plot.box), files, snapshots);
 }

@@ -17,7 +17,10 @@ export interface PlotSeries {
 export interface PlotSpec {
   readonly title: string;
   readonly series: readonly PlotSeries[];
+  /** The readout's values (with the unit: 1.2k/s). */
   readonly format: (v: number) => string;
+  /** The y axis' labels, shorter (the title has the unit: 1.2k). */
+  readonly axis: (v: number) => string;
 }
 
 type Data = [number[], ...(number | null)[][]];
@@ -67,7 +70,7 @@ export class Plot {
       // At least a minute wide, so that a first sample or two sit on a readable axis.
       scales: { x: { time: true, range: (_u, min, max) => [Math.min(min, max - X_SPAN_MIN_S), max] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       series: [{}, ...this.spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)) }))],
-      axes: [{ stroke: '#5b6470', grid: { stroke: '#e3e6ea' }, ticks: { stroke: '#e3e6ea' } }, { stroke: '#5b6470', size: 64, grid: { stroke: '#e3e6ea' }, ticks: { stroke: '#e3e6ea' }, values: (_u, ticks) => ticks.map(format) }],
+      axes: [{ stroke: '#5b6470', grid: { stroke: '#e3e6ea' }, ticks: { stroke: '#e3e6ea' } }, { stroke: '#5b6470', size: 72, grid: { stroke: '#e3e6ea' }, ticks: { stroke: '#e3e6ea' }, values: (_u, ticks) => ticks.map(this.spec.axis) }],
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
     }, this.data, this.canvasBox);

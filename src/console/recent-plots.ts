@@ -1,7 +1,7 @@
 /** The plots of the server's 1 s ring (`GET /v1/metrics/recent`), fed by one poll. */
 import { RECENT_SERIES, type RecentMetrics, type RecentSeries } from './api-types.js';
 import { h } from './dom.js';
-import { formatBytesRate, formatMs, formatRate } from './format.js';
+import { formatBytes, formatBytesRate, formatMs, formatRate, formatSi } from './format.js';
 import { Plot, type PlotSpec } from './plot.js';
 import { SeriesWindow } from './series.js';
 import { PALETTE } from './style.js';
@@ -15,15 +15,15 @@ export interface RecentPlot {
 }
 
 export const THROUGHPUT_PLOTS: readonly RecentPlot[] = [
-  { spec: { title: 'Appended rows/s', series: [{ label: 'rows', color: PALETTE.blue }], format: formatRate }, series: ['appendedRows'] },
-  { spec: { title: 'Primary-key writes/s', series: [{ label: 'upserts', color: PALETTE.green }, { label: 'deletes', color: PALETTE.red }], format: formatRate }, series: ['upsertedRows', 'deletedRows'] },
-  { spec: { title: 'Lookups (keys)/s', series: [{ label: 'keys', color: PALETTE.purple }], format: formatRate }, series: ['lookupKeys'] },
-  { spec: { title: 'Fetched bytes/s', series: [{ label: 'bytes', color: PALETTE.orange }], format: formatBytesRate }, series: ['fetchedBytes'] },
-  { spec: { title: 'Log fsync latency', series: [{ label: 'mean', color: PALETTE.blue }, { label: 'max', color: PALETTE.red }], format: formatMs }, series: ['fsyncMs', 'fsyncMsMax'] },
+  { spec: { title: 'Appended rows/s', series: [{ label: 'rows', color: PALETTE.blue }], format: formatRate, axis: formatSi }, series: ['appendedRows'] },
+  { spec: { title: 'Primary-key writes/s', series: [{ label: 'upserts', color: PALETTE.green }, { label: 'deletes', color: PALETTE.red }], format: formatRate, axis: formatSi }, series: ['upsertedRows', 'deletedRows'] },
+  { spec: { title: 'Lookups (keys)/s', series: [{ label: 'keys', color: PALETTE.purple }], format: formatRate, axis: formatSi }, series: ['lookupKeys'] },
+  { spec: { title: 'Fetched bytes/s', series: [{ label: 'bytes', color: PALETTE.orange }], format: formatBytesRate, axis: formatBytes }, series: ['fetchedBytes'] },
+  { spec: { title: 'Log fsync latency', series: [{ label: 'mean', color: PALETTE.blue }, { label: 'max', color: PALETTE.red }], format: formatMs, axis: formatMs }, series: ['fsyncMs', 'fsyncMsMax'] },
 ];
 
 export const ERROR_PLOTS: readonly RecentPlot[] = [
-  { spec: { title: 'Refused or failed requests/s', series: [{ label: 'errors', color: PALETTE.red }], format: formatRate }, series: ['errors'] },
+  { spec: { title: 'Refused or failed requests/s', series: [{ label: 'errors', color: PALETTE.red }], format: formatRate, axis: formatSi }, series: ['errors'] },
 ];
 
 /**

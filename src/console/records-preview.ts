@@ -1,10 +1,11 @@
 /**
- * A bucket's latest records, following new ones by polling: from max(local log start, high
- * watermark - N), then from each reply's next offset. Columns to show, table or JSON view.
+ * A bucket's latest records, following new ones by polling (follow.ts says from where). Columns to
+ * show, table or JSON view.
  */
 import { paths, type Api } from './api.js';
 import type { BucketStats, RecordRow, RecordsReply, TableDescription } from './api-types.js';
 import { dataTable, fill, h, row } from './dom.js';
+import { follow, followStart, type Followed } from './follow.js';
 import { formatCount, formatInstant, formatValue } from './format.js';
 import type { PageContext } from './page.js';
 import { poll } from './poll.js';
@@ -19,12 +20,10 @@ interface State {
   columns: Set<string>;
   json: boolean;
   follow: boolean;
-  /** Where the next fetch starts; undefined until the bucket's position is read. */
-  next: bigint | undefined;
-  records: RecordRow[];
+  /** What is shown and where the next fetch starts; undefined until the bucket's position is read. */
+  followed: Followed<RecordRow> | undefined;
   /** Offsets that arrived in the last fetch, marked in the view. */
   fresh: Set<string>;
-  highWatermark: string;
 }
 
 function select(id: string, options: readonly (readonly [string, string])[], value: string, onChange: (v: string) => void): HTMLSelectElement {
@@ -42,7 +41,7 @@ export class RecordsPreview {
   private generation = 0;
 
   constructor(private readonly ctx: PageContext, private readonly table: TableDescription) {
-    this.state = { bucket: 0, count: COUNT_DEFAULT, columns: new Set(table.columns.map((c) => c.name)), json: false, follow: true, next: undefined, records: [], fresh: new Set(), highWatermark: '0' };
+    this.state = { bucket: 0, count: COUNT_DEFAULT, columns: new Set(table.columns.map((c) => c.name)), json: false, follow: true, followed: undefined, fresh: new Set() };
     const buckets = select('preview-bucket', Array.from({ length: table.buckets }, (_, b) => [String(b), String(b)] as const), '0', (v) => this.restart({ bucket: Number(v) }));
     const counts = select('preview-count', COUNTS.map((n) => [String(n), String(n)] as const), String(COUNT_DEFAULT), (v) => this.restart({ count: Number(v) }));
     const columns = h('fieldset', {}, h('legend', {}, 'Columns'), ...table.columns.map((c) => {
@@ -66,7 +65,7 @@ export class RecordsPreview {
   }
 
   private restart(change: Partial<Pick<State, 'bucket' | 'count'>>): void {
-    Object.assign(this.state, change, { next: undefined, records: [], fresh: new Set() });
+    Object.assign(this.state, change, { followed: undefined, fresh: new Set() });
     this.generation += 1;
     this.draw();
     void this.tick().catch(this.ctx.report);
@@ -74,45 +73,39 @@ export class RecordsPreview {
 
   private async tick(): Promise<void> {
     const s = this.state;
-    if (!s.follow && s.next !== undefined) return;
+    if (!s.follow && s.followed !== undefined) return;
     const generation = this.generation;
     const api: Api = this.ctx.api;
     const { database: db, name } = this.table;
-    let from = s.next;
+    let from = s.followed?.next;
     if (from === undefined) {
       const stats = await api.get<BucketStats>(paths.bucket(db, name, s.bucket), this.ctx.signal);
-      const hw = BigInt(stats.highWatermark);
-      const start = BigInt(stats.localLogStartOffset);
-      from = hw - BigInt(s.count) > start ? hw - BigInt(s.count) : start;
+      from = followStart(BigInt(stats.localLogStartOffset), BigInt(stats.highWatermark), s.count);
     }
     const reply = await api.get<RecordsReply>(`${paths.bucket(db, name, s.bucket)}/records?offset=${from}&maxRecords=${s.count}`, this.ctx.signal);
     if (generation !== this.generation) return;
-    const hw = BigInt(reply.highWatermark);
-    const next = BigInt(reply.nextOffset);
-    // Far behind (a burst of writes): skip to the newest N instead of paging through them.
-    const behind = hw - next > BigInt(s.count);
-    s.fresh = new Set(s.next === undefined ? [] : reply.records.map((r) => String(r._log_offset)));
-    s.records = behind ? [] : [...s.records, ...reply.records].slice(-s.count);
-    s.next = behind ? hw - BigInt(s.count) : next;
-    s.highWatermark = reply.highWatermark;
-    if (reply.records.length > 0 || behind || s.records.length === 0) this.draw();
-    this.position.textContent = `Bucket ${s.bucket}: high watermark ${formatCount(reply.highWatermark)}; showing ${s.records.length} record${s.records.length === 1 ? '' : 's'}.`;
+    s.fresh = new Set(s.followed === undefined ? [] : reply.records.map((r) => String(r._log_offset)));
+    s.followed = follow(s.followed, reply, s.count);
+    if (reply.records.length > 0 || s.followed.records.length === 0) this.draw();
+    const n = s.followed.records.length;
+    this.position.textContent = `Bucket ${s.bucket}: high watermark ${formatCount(reply.highWatermark)}; showing ${n} record${n === 1 ? '' : 's'}.`;
   }
 
   private draw(): void {
     const s = this.state;
     const columns = this.table.columns.filter((c) => s.columns.has(c.name)).map((c) => c.name);
-    if (s.records.length === 0) {
+    const records = s.followed?.records ?? [];
+    if (records.length === 0) {
       fill(this.view, h('p', { class: 'muted' }, 'No records yet.'));
       return;
     }
     if (s.json) {
-      const lines = s.records.map((r) => JSON.stringify(Object.fromEntries([...columns.map((c) => [c, r[c]]), ['_log_offset', r._log_offset], ['_commit_timestamp', r._commit_timestamp], ['_change_type', r._change_type]])));
+      const lines = records.map((r) => JSON.stringify(Object.fromEntries([...columns.map((c) => [c, r[c]]), ['_log_offset', r._log_offset], ['_commit_timestamp', r._commit_timestamp], ['_change_type', r._change_type]])));
       fill(this.view, h('pre', { class: 'json', attrs: { tabindex: '0', 'aria-label': 'Records as JSON' } }, lines.join('\n')));
       return;
     }
     const { box, body } = dataTable('Latest records', ['Offset', 'Committed', 'Change', ...columns], [true]);
-    for (const r of s.records) {
+    for (const r of records) {
       const tr = row([formatCount(String(r._log_offset)), formatInstant(r._commit_timestamp), r._change_type, ...columns.map((c) => formatValue(r[c]))], [true]);
       tr.setAttribute('data-offset', String(r._log_offset));
       if (s.fresh.has(String(r._log_offset))) tr.classList.add('fresh');

@@ -22,7 +22,7 @@ header.top a[aria-current="page"] { color: #fff; border-bottom: 2px solid #fff; 
 header.top .who { margin-left: auto; display: flex; gap: .6rem; align-items: center; color: #c9d3df; font-size: .9rem; }
 header.top button { font: inherit; font-size: .85rem; }
 main { padding: 1rem; max-width: 1400px; margin: 0 auto; }
-main:focus { outline: none; }
+main:focus, h1[tabindex="-1"]:focus { outline: none; }
 h1 { font-size: 1.35rem; margin: .2rem 0 .6rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.05rem; margin: 0 0 .5rem; }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .8rem 1rem; margin: 0 0 1rem; min-width: 0; }

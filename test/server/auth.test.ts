@@ -32,12 +32,13 @@ describe('auth: authorization', () => {
   it('maps every route to a known operation', () => {
     for (const [route, access] of Object.entries(ROUTE_ACCESS)) {
       expect(route).toMatch(/^(GET|PUT|POST|DELETE) \//);
-      if ('public' in access) expect(route).toBe('GET /v1/health');
+      if ('public' in access) expect(['GET /v1/health', 'GET /v1/whoami', 'GET /console', 'GET /console/', 'GET /console/*']).toContain(route);
       else expect(OPERATIONS).toContain(access.operation);
     }
     expect(ROUTE_ACCESS['POST /v1/databases/:db/tables/:table/append']).toEqual({ operation: 'write', scope: 'table' });
     expect(ROUTE_ACCESS['POST /v1/databases/:db/tables/:table/lookup']).toEqual({ operation: 'read', scope: 'table' });
     expect(ROUTE_ACCESS['PUT /v1/databases/:db']).toEqual({ operation: 'create', scope: 'database' });
+    expect(ROUTE_ACCESS['GET /v1/metrics/recent']).toEqual(ROUTE_ACCESS['GET /metrics']);
   });
 });
 
