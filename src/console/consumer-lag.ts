@@ -36,7 +36,7 @@ function lagOf(table: TableName, bucket: number, position: bigint, hw: HighWater
 }
 
 /** The sum of the lags, undefined when one of them is unknown. */
-export function totalLag(positions: readonly PositionLag[]): bigint | undefined {
+function totalLag(positions: readonly PositionLag[]): bigint | undefined {
   let sum = 0n;
   for (const p of positions) {
     if (p.lag === undefined) return undefined;

@@ -88,8 +88,3 @@ export function formatValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   return JSON.stringify(v);
 }
-
-/** The sum of decimal int64 strings (high watermarks, offsets), exact. */
-export function sumDecimal(values: readonly string[]): bigint {
-  return values.reduce((n, v) => n + BigInt(v), 0n);
-}

@@ -7,7 +7,7 @@ import { SeriesWindow } from './series.js';
 import { PALETTE } from './style.js';
 
 /** 15 minutes of 1 s samples, as the server keeps them. */
-export const RECENT_SAMPLES_MAX = 900;
+const RECENT_SAMPLES_MAX = 900;
 
 export interface RecentPlot {
   readonly spec: PlotSpec;

@@ -15,7 +15,7 @@ function watermarks(hws: readonly string[] | undefined): string {
   return hws.length > WATERMARKS_SHOWN_MAX ? `${shown} … (${hws.length} buckets)` : shown;
 }
 
-export function tieringText(t: TableInfo['tiering']): string {
+function tieringText(t: TableInfo['tiering']): string {
   if (t === null) return '—';
   if (t === undefined) return 'not permitted';
   if (t.pendingRecords === 0n) return 'caught up';

@@ -15,7 +15,7 @@ import { poll } from '../poll.js';
 import { hrefOf } from '../routes.js';
 
 const CONSUMERS_POLL_MS = 5000;
-const SCAN_PAGE_ROWS = 10_000;
+const SCAN_PAGE_ROWS_MAX = 10_000;
 /** The most rows read from one offsets table per refresh. */
 const SCAN_ROWS_MAX = 100_000;
 const GROUP_OFFSETS: TableName = { db: '_lakestream', table: 'kafka_group_offsets' };
@@ -38,7 +38,7 @@ async function scanAll<R>(api: Api, t: TableName, signal: AbortSignal): Promise<
     let cursor: string | null = null;
     do {
       const after: string = cursor === null ? '' : `&after=${encodeURIComponent(cursor)}`;
-      const page: RowsPage<R> = await api.get<RowsPage<R>>(`${paths.bucket(t.db, t.table, b)}/rows?limit=${SCAN_PAGE_ROWS}${after}`, signal);
+      const page: RowsPage<R> = await api.get<RowsPage<R>>(`${paths.bucket(t.db, t.table, b)}/rows?limit=${SCAN_PAGE_ROWS_MAX}${after}`, signal);
       rows.push(...page.rows);
       cursor = page.cursor;
     } while (cursor !== null && rows.length < SCAN_ROWS_MAX);
