@@ -12,11 +12,15 @@ import { DiskSpace } from './disk-space.js';
 import { clientErrorHandler, errorHandler, toLakestreamError } from './http-errors.js';
 import { ARROW_STREAM } from './http-params.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { consoleRoutes } from './routes/console.js';
 import { kvRoutes } from './routes/kv.js';
 import { lakeRoutes } from './routes/lake.js';
 import { logRoutes } from './routes/log.js';
+import { recentMetricsRoutes } from './routes/recent-metrics.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { openLake, type Lake } from './lake-setup.js';
 import { ServerMetrics } from './metrics.js';
+import { RECENT_INTERVAL_MS } from './recent-metrics.js';
 import { RouteMethods } from './route-methods.js';
 import { ScanSessions } from './scan-sessions.js';
 import { TableStore } from './table-store.js';
@@ -146,6 +150,8 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     tables.enforceRetention(Date.now()).catch((err: unknown) => app.log.warn({ err }, 'retention failed; will retry'));
   }, config.retentionCheckMs);
   retention.unref();
+  const sampling = setInterval(() => metrics.recent.sample(Date.now()), RECENT_INTERVAL_MS);
+  sampling.unref();
   const shutdown = new AbortController();
   const context: ServerContext = {
     config,
@@ -180,6 +186,9 @@ export async function createServer(config: ServerConfig): Promise<Server> {
     const ok = health.ok && !storage.diskFull && storage.failedTables.length === 0;
     return { status: ok ? 'ok' : 'degraded', lake: health, storage };
   });
+  whoamiRoutes(app, auth);
+  recentMetricsRoutes(app, context, lake.tiering);
+  consoleRoutes(app, app.log);
   catalogRoutes(app, context);
   logRoutes(app, context, lake);
   lakeRoutes(app, context, lake);
@@ -206,6 +215,7 @@ export async function createServer(config: ServerConfig): Promise<Server> {
       await closing;
       app.log.info('http closed; stopping tiering');
       clearInterval(retention);
+      clearInterval(sampling);
       await lake.close();
       app.log.info('tiering stopped; closing tables');
       scans.closeAll();

@@ -6,8 +6,7 @@
  *   {"tokens": {"<token>": {"principal": "etl", "grants": [{"resource": "shop.*", "operations": ["read", "write"]}]},
  *               "<token>": {"principal": "admin", "super": true}}}
  *
- * A resource is `*` (everything), `db.*` (a database and every table in it) or `db.table`. Names hold
- * no dots (see ENTITY_NAME in common/schema.ts), so the split is unambiguous.
+ * Resources and the rules of grants are in common/grants.ts.
  *
  * Every route says what it touches in ROUTE_ACCESS below, the one place the route -> operation map
  * lives; a route registered without an entry stops the server at start-up (fail closed).
@@ -19,21 +18,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { fail } from '../common/errors.js';
-
-export const OPERATIONS = ['read', 'write', 'create', 'drop', 'describe'] as const;
-export type Operation = (typeof OPERATIONS)[number];
-
-export interface Grant {
-  /** `*`, `db.*` or `db.table`. */
-  readonly resource: string;
-  readonly operations: readonly Operation[];
-}
-
-export interface Principal {
-  readonly name: string;
-  readonly super: boolean;
-  readonly grants: readonly Grant[];
-}
+import { allows, isResourcePattern, OPERATIONS, seesDatabase, seesTable, type Grant, type Operation, type Principal } from '../common/grants.js';
 
 /**
  * What a route touches:
@@ -54,7 +39,14 @@ const BUCKET = `${TABLE}/buckets/:bucket`;
 /** The route -> operation map: `METHOD /pattern` as registered with fastify. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/health': PUBLIC,
+  // The web console's page and modules: a browser's navigation carries no token (the app asks for one).
+  'GET /console': PUBLIC,
+  'GET /console/': PUBLIC,
+  'GET /console/*': PUBLIC,
+  // Open, so that a client learns without a refused request whether it needs a token and whose it has.
+  'GET /v1/whoami': PUBLIC,
   'GET /metrics': on('describe', 'cluster'),
+  'GET /v1/metrics/recent': on('describe', 'cluster'),
   'GET /v1/databases': on('describe', 'database-list'),
   'PUT /v1/databases/:db': on('create', 'database'),
   'GET /v1/databases/:db': on('describe', 'table-list'),
@@ -78,62 +70,6 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // Served by the Kafka listener's extension (src/kafka) when it is on.
   'GET /v1/kafka/groups': on('describe', 'cluster'),
 };
-
-// ---------------------------------------------------------------------------------------------
-// Grants (pure)
-
-const NAME_PART = '[A-Za-z0-9_][A-Za-z0-9_-]{0,127}';
-const RESOURCE_PATTERN = new RegExp(`^(\\*|${NAME_PART}\\.\\*|${NAME_PART}\\.${NAME_PART})$`);
-
-export function isResourcePattern(s: string): boolean {
-  return RESOURCE_PATTERN.test(s);
-}
-
-/**
- * Whether a grant's resource pattern covers a requested resource. `*` covers everything; `db.*`
- * covers the database itself (`db.*`) and every `db.<table>`; `db.table` covers only itself.
- */
-export function resourceCovers(pattern: string, resource: string): boolean {
-  if (pattern === '*') return true;
-  if (pattern.endsWith('.*')) {
-    const db = pattern.slice(0, -1); // keeps the dot: 'shop.'
-    return resource.startsWith(db) && resource.length > db.length;
-  }
-  return pattern === resource;
-}
-
-/**
- * The operations a granted one implies on the same resource. As in Kafka's ACLs, `read` and `write`
- * imply `describe`: a client describes a table before it reads or writes it.
- */
-const IMPLIED: Readonly<Partial<Record<Operation, readonly Operation[]>>> = { read: ['describe'], write: ['describe'] };
-
-function grantIncludes(grant: Grant, operation: Operation): boolean {
-  return grant.operations.some((op) => op === operation || IMPLIED[op]?.includes(operation) === true);
-}
-
-export function allows(principal: Principal, operation: Operation, resource: string): boolean {
-  if (principal.super) return true;
-  for (const g of principal.grants) {
-    if (grantIncludes(g, operation) && resourceCovers(g.resource, resource)) return true;
-  }
-  return false;
-}
-
-function databaseOf(pattern: string): string | undefined {
-  return pattern === '*' ? undefined : pattern.slice(0, pattern.indexOf('.'));
-}
-
-/** Whether the principal has any grant (any operation) on the database or one of its tables. */
-export function seesDatabase(principal: Principal, db: string): boolean {
-  return principal.super || principal.grants.some((g) => g.resource === '*' || databaseOf(g.resource) === db);
-}
-
-/** Whether the principal has any grant (any operation) covering the table. */
-export function seesTable(principal: Principal, db: string, table: string): boolean {
-  const resource = `${db}.${table}`;
-  return principal.super || principal.grants.some((g) => resourceCovers(g.resource, resource));
-}
 
 // ---------------------------------------------------------------------------------------------
 // The auth file (pure parsing)
@@ -257,7 +193,7 @@ export class AuthFile {
   static load(file: string, log: FastifyBaseLogger): AuthFile {
     const auth = new AuthFile(file, AuthFile.read(file));
     auth.warnIfReadableByOthers(log);
-    log.info({ authFile: file, tokens: auth.current.entries.length }, 'authentication on: every route but /v1/health needs a bearer token');
+    log.info({ authFile: file, tokens: auth.current.entries.length }, 'authentication on: every route but /v1/health and the console page (/console) needs a bearer token');
     return auth;
   }
 

@@ -2,12 +2,14 @@
  * Prometheus metrics (`GET /metrics`), one registry per server. Hot paths do a constant amount of
  * work per request, never per row: a labelled child is looked up in a Map once and then incremented
  * or observed. Gauges that describe state (high watermarks, tiering lag) are computed on scrape.
+ * The same events feed `recent`, the 1 s ring of the web console's plots.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RowCache } from '../kv/row-cache.js';
 import { tieredOffsetOf } from '../lake/snapshot.js';
 import type { TieringService } from '../tiering/tiering-service.js';
+import { RecentMetrics } from './recent-metrics.js';
 import type { TableRuntime, TableStore } from './table-store.js';
 
 export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -65,9 +67,12 @@ export class ServerMetrics {
   private readonly lookups: Children<Inc>;
   private readonly lookupKeys: Children<Inc>;
   private readonly lookupLatency: Children<Observe>;
+  private readonly fetchedBytes: Children<Inc>;
   private readonly fsync: Histogram;
   private readonly indexWrites: Histogram;
   private readonly indexKeys: Counter;
+  /** The last 15 minutes in 1 s samples (`GET /v1/metrics/recent`); the server's timer calls `recent.sample`. */
+  readonly recent = new RecentMetrics(Date.now());
   /** Set by `watch` once the table store exists (the store needs `observeFsync` first). */
   private tables: TableStore | undefined;
 
@@ -84,6 +89,7 @@ export class ServerMetrics {
     const kvRows = new Counter({ name: 'lakestream_kv_written_rows_total', help: 'Rows upserted or deleted in primary-key tables', labelNames: ['table', 'operation'] as const, registers });
     const lookups = new Counter({ name: 'lakestream_lookups_total', help: 'Lookup requests by table and kind (lookup, prefix)', labelNames: ['table', 'kind'] as const, registers });
     const lookupKeys = new Counter({ name: 'lakestream_lookup_keys_total', help: 'Keys looked up by table and kind (lookup, prefix)', labelNames: ['table', 'kind'] as const, registers });
+    const fetchedBytes = new Counter({ name: 'lakestream_fetched_bytes_total', help: 'Bytes of successful fetch responses (HTTP records bodies, Kafka record batches)', labelNames: ['table'] as const, registers });
     const lookupLatency = new Histogram({ name: 'lakestream_lookup_duration_seconds', help: 'Time to answer a lookup request, index work only', labelNames: ['table', 'kind'] as const, buckets: LATENCY_BUCKETS_S, registers });
     this.fsync = new Histogram({ name: 'lakestream_log_fsync_duration_seconds', help: 'Duration of one group commit (fdatasync of the covered segments, plus the directory when needed)', buckets: FSYNC_BUCKETS_S, registers });
     this.indexWrites = new Histogram({ name: 'lakestream_index_flush_duration_seconds', help: 'Memtable flushes (and replays) into LMDB on the index writer thread, from hand-off to commit', buckets: LATENCY_BUCKETS_S, registers });
@@ -98,6 +104,7 @@ export class ServerMetrics {
     this.lookups = new Children((l) => lookups.labels(...l));
     this.lookupKeys = new Children((l) => lookupKeys.labels(...l));
     this.lookupLatency = new Children((l) => lookupLatency.labels(...l));
+    this.fetchedBytes = new Children((l) => fetchedBytes.labels(...l));
 
     const perBucket = (name: string, help: string, values: (t: TableRuntime) => readonly number[]) => new Gauge({
       name, help, labelNames: ['table', 'bucket'] as const, registers,
@@ -168,6 +175,7 @@ export class ServerMetrics {
   /** For `BucketLog`'s `onSync`. */
   readonly observeFsync = (seconds: number): void => {
     this.fsync.observe(seconds);
+    this.recent.fsync(seconds);
   };
 
   request(req: FastifyRequest, reply: FastifyReply): void {
@@ -179,21 +187,32 @@ export class ServerMetrics {
 
   error(code: string): void {
     this.errors.get(code).inc();
+    this.recent.error(code);
   }
 
   appended(table: string, rows: number, bytes: number): void {
     this.appendedRows.get(table).inc(rows);
     if (bytes > 0) this.appendedBytes.get(table).inc(bytes);
+    this.recent.appended(rows);
   }
 
   kvWritten(table: string, operation: 'upsert' | 'delete', rows: number): void {
     this.kvRows.get(table, operation).inc(rows);
+    this.recent.kvWritten(operation, rows);
   }
 
   lookup(table: string, kind: 'lookup' | 'prefix', keys: number, seconds: number): void {
     this.lookups.get(table, kind).inc();
     this.lookupKeys.get(table, kind).inc(keys);
     this.lookupLatency.get(table, kind).observe(seconds);
+    this.recent.lookedUp(keys);
+  }
+
+  /** A fetch's response body, once sent (HTTP) or encoded (Kafka). */
+  fetched(table: string, bytes: number): void {
+    if (bytes <= 0) return;
+    this.fetchedBytes.get(table).inc(bytes);
+    this.recent.fetched(bytes);
   }
 
   render(): Promise<string> {

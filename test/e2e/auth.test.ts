@@ -152,6 +152,17 @@ describe('auth: bearer tokens and grants', () => {
     const text = await guarded('GET', '/metrics', undefined, OWNER, VIEWER);
     expect(new TextDecoder().decode(text)).toContain('lakestream_errors_total{code="FORBIDDEN"}');
     expect((await as(ADMIN, 'GET', '/metrics')).status).toBe(200);
+    const recent = await guarded('GET', '/v1/metrics/recent', undefined, OWNER, VIEWER);
+    expect(recent.tables.map((t: { table: string }) => t.table)).toContain('shop.orders');
+  });
+
+  it('leaves the console page and /v1/whoami open; whoami names the principal of a valid token only', async () => {
+    expect((await as(undefined, 'GET', '/console/')).status).toBe(200);
+    expect((await as(undefined, 'GET', '/console/console/main.js')).status).toBe(200);
+    expect((await as(undefined, 'GET', '/v1/whoami')).body).toEqual({ authentication: true, principal: null, super: false, grants: [] });
+    expect((await as(WRONG, 'GET', '/v1/whoami')).body).toEqual({ authentication: true, principal: null, super: false, grants: [] });
+    expect((await as(READER, 'GET', '/v1/whoami')).body).toEqual({ authentication: true, principal: 'orders-reader', super: false, grants: policy.tokens[READER].grants });
+    expect((await as(ADMIN, 'GET', '/v1/whoami')).body).toMatchObject({ principal: 'admin', super: true });
   });
 
   it('works through the client with connect(url, { token })', async () => {

@@ -92,6 +92,13 @@ describe('docs/API.md names the fields real replies carry', () => {
     await expectDocumented('`{"localLogStartOffset","highWatermark","segments","bytes"}`', (await send('GET', `${T}/events/buckets/0`)).body);
   });
 
+  it('whoami and the recent metrics ring', async () => {
+    await expectDocumented('`{"authentication","principal","super","grants":[{"resource","operations"}]}`', (await send('GET', '/v1/whoami')).body, [], ['resource', 'operations']);
+    server.context.metrics.recent.sample(Date.now());
+    const recent = (await send('GET', '/v1/metrics/recent')).body;
+    await expectDocumented('`{"intervalMs","samples":{"time","appendedRows","upsertedRows","deletedRows","lookupKeys","fetchedBytes","errors","fsyncMs","fsyncMsMax"},"errorsByCode":[{"code","count","lastAt"}],"tables":[{"table","kind","buckets","records","bytes","segments","highWatermarks","tiering":{"pendingRecords","lagMs"}|null}]}`', recent, ['highWatermarks'], ['code', 'count', 'lastAt', 'pendingRecords', 'lagMs']);
+  });
+
   it('primary-key writes, lookups and the rows snapshot', async () => {
     await expectDocumented('`{"rows":N,"buckets":[{"bucket":0,"baseOffset":"12","rows":3}]}`', (await send('POST', `${T}/users/upsert`, [{ team: 1, id: 1 }])).body);
     await expectDocumented('`{"rows":[row|null, ...]}`', (await send('POST', `${T}/users/lookup`, { keys: [{ team: 1, id: 1 }, { team: 1, id: 2 }] })).body, ['rows']);

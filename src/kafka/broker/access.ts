@@ -4,7 +4,7 @@
  * --auth-file everything is allowed; with it, a connection that has not authenticated (SASL/PLAIN)
  * is allowed nothing, and the refusal is logged once per connection with what to do.
  */
-import { allows, seesTable, type Operation } from '../../server/auth.js';
+import { allows, seesTable, type Operation } from '../../common/grants.js';
 import type { KafkaConnection } from './listener.js';
 
 export interface AccessLog {

@@ -13,7 +13,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import type { Principal } from '../../server/auth.js';
+import type { Principal } from '../../common/grants.js';
 
 export interface FrameHandler {
   /** The response frame (with its size prefix), or null when the request gets none (acks=0). */

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fail } from '../../common/errors.js';
 import { appendToLogTable } from '../append.js';
 import type { ServerContext } from '../context.js';
@@ -29,7 +29,12 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, lake: Lake):
     return result;
   });
 
-  app.get<{ Params: BucketParams; Querystring: Query }>('/v1/databases/:db/tables/:table/buckets/:bucket/records', async (req, reply) => {
+  // Counted once sent: content-length is the body's size on every path (JSON, Arrow buffer or stream).
+  const onResponse = (req: FastifyRequest<{ Params: BucketParams }>, reply: FastifyReply, done: () => void) => {
+    if (reply.statusCode === 200) ctx.metrics.fetched(`${req.params.db}.${req.params.table}`, Number(reply.getHeader('content-length') ?? 0));
+    done();
+  };
+  app.get<{ Params: BucketParams; Querystring: Query }>('/v1/databases/:db/tables/:table/buckets/:bucket/records', { onResponse }, async (req, reply) => {
     const table = ctx.tables.get(req.params.db, req.params.table);
     const bucket = bucketParam(req.params.bucket);
     const log = table.bucket(bucket);

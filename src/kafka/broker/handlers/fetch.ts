@@ -111,6 +111,7 @@ async function readPartition(ctx: BrokerContext, table: TableRuntime, partition:
       : sliceRecords(await log.read(offset, { maxBytes: bytesMax }), offset, Number(end - offset), columns);
     const records = fetchedBatches(table.definition, slice);
     const bytes = records.reduce((n, r) => n + r.byteLength, 0);
+    ctx.server.metrics.fetched(table.qualifiedName, bytes);
     return { ...emptyRead(partition, KafkaError.NONE, end, earliest), records, bytes };
   } catch (err) {
     const { code, message } = kafkaErrorOf(err);

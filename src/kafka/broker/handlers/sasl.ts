@@ -5,7 +5,8 @@
  * kafka-python 2.0 speaks it. A failure is answered (SASL_AUTHENTICATION_FAILED with the reason in
  * v1; in v0 a non-empty raw frame with the reason as text) and logged, then the connection closes.
  */
-import { findPrincipal, type Principal } from '../../../server/auth.js';
+import type { Principal } from '../../../common/grants.js';
+import { findPrincipal } from '../../../server/auth.js';
 import { KafkaError } from '../../protocol/error-codes.js';
 import type { BrokerContext } from '../context.js';
 import type { KafkaConnection } from '../listener.js';
