@@ -86,6 +86,9 @@ function stopperOf(proc: ChildProcess): () => Promise<void> {
 export interface Lakestream {
   readonly url: string;
   readonly port: number;
+  /** The Kafka listener's port (a free one unless `args` choose). */
+  readonly kafkaPort: number;
+  readonly pid: number;
   readonly dataDir: string;
   stop(): Promise<void>;
 }
@@ -114,7 +117,8 @@ export async function startLakestream(args: string[] = []): Promise<Lakestream> 
     proc.once('exit', (code) => reject(new Error(`lakestream exited with ${code} before serving:\n${out}`)));
     setTimeout(() => reject(new Error(`lakestream did not start in ${START_TIMEOUT_MS} ms:\n${out}`)), START_TIMEOUT_MS).unref();
   });
-  return { url: `http://127.0.0.1:${port}`, port, dataDir, stop };
+  const kafkaPort = Number(/"kafka":"[^"]*:(\d+)"/.exec(out)?.[1] ?? 0);
+  return { url: `http://127.0.0.1:${port}`, port, kafkaPort, pid: proc.pid!, dataDir, stop };
 }
 
 function onPath(binary: string): string | undefined {
@@ -458,6 +462,29 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
+}
+
+const CLOCK_TICKS_PER_SEC = 100; // USER_HZ, what /proc reports times in on Linux
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces), from field 3 on. */
+function procStat(pid: number | 'self'): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU seconds a process has used so far (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSecondsOf(pid: number): number {
+  const f = procStat(pid);
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_SEC;
+}
+
+/**
+ * User + system CPU seconds of this process's children that have exited and been waited for
+ * (fields 16 and 17: cutime, cstime), so a child's whole CPU is the growth across its run.
+ */
+export function childCpuSeconds(): number {
+  const f = procStat('self');
+  return (Number(f[13]) + Number(f[14])) / CLOCK_TICKS_PER_SEC;
 }
 
 export function round(x: number, digits = 0): number {

@@ -12,10 +12,12 @@
  *   tiering log -> lake rows/s, Parquet size, freshness lag, a DuckDB query (bench/tiering.ts)
  *   parquet Parquet encode rows/s of the lake's Arrow path, ZSTD and Snappy, in process
  *   kafka-records  Kafka record batch v2 encode/decode records/s, every codec, in process
+ *   kafka   the Kafka listener: librdkafka (kcat) and kafkajs produce/consume, end-to-end latency,
+ *           vs HTTP Arrow append/fetch and Redis XADD
  *   all     every one of them, one after the other
  *
- * BENCH_SHORT=1 runs a tenth of the work of append, fetch and upsert, to check on a busy machine that
- * they run; their JSON then says `short: true`, and its figures are not the benches' figures.
+ * BENCH_SHORT=1 runs a tenth of the work of append, fetch, upsert and kafka, to check on a busy
+ * machine that they run; their JSON then says `short: true`, and its figures are not the benches'.
  */
 import { cleanupAll, MissingPeerError } from './lib.js';
 
@@ -29,6 +31,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   tiering: async () => (await import('./tiering.js')).run,
   parquet: async () => (await import('./parquet.js')).run,
   'kafka-records': async () => (await import('./kafka-records.js')).run,
+  kafka: async () => (await import('./kafka.js')).run,
   join: async () => (await import('./join.js')).run,
   soak: async () => (await import('./soak.js')).run,
 };

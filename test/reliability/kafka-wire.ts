@@ -19,8 +19,12 @@ const API_VERSIONS = 18;
 const PRODUCE = 0;
 const SASL_HANDSHAKE = 17;
 const SASL_AUTHENTICATE = 36;
-/** Not an API: the raw SASL/PLAIN token frame after SaslHandshake v0, answered with an empty frame. */
-export const RAW_SASL_TOKEN = -1;
+/**
+ * Not APIs: the raw SASL/PLAIN token frame after SaslHandshake v0, answered with an empty frame
+ * when accepted, and with a non-empty one (the reason, as text) before the close when refused.
+ */
+const RAW_SASL_ACCEPTED = -1;
+const RAW_SASL_REFUSED = -2;
 /** APIs whose answer may rightly wait: a long poll, a rebalance's join and sync phases. */
 const WAITING_APIS = new Set([1, 11, 14]);
 
@@ -218,9 +222,12 @@ export function predict(stream: Uint8Array, frameBytesMax: number): Prediction {
     if (rawTokenNext) {
       rawTokenNext = false;
       // Without --auth-file any well-formed PLAIN message (authzid NUL user NUL password) is accepted.
-      if (Buffer.from(frame).toString('utf8').split('\0').length !== 3) return { answers, end: { refusal: /kafka: SASL authentication failed/ } };
-      answers.push({ apiKey: RAW_SASL_TOKEN, version: 0, correlationId: 0, mayWait: false, what: 'raw SASL token' });
-      continue;
+      if (Buffer.from(frame).toString('utf8').split('\0').length === 3) {
+        answers.push({ apiKey: RAW_SASL_ACCEPTED, version: 0, correlationId: 0, mayWait: false, what: 'raw SASL token' });
+        continue;
+      }
+      answers.push({ apiKey: RAW_SASL_REFUSED, version: 0, correlationId: 0, mayWait: false, what: 'malformed raw SASL token' });
+      return { answers, end: { refusal: /kafka: SASL authentication failed/ } };
     }
     const step = predictFrame(frame);
     if ('refusal' in step) return { answers, end: step };
@@ -265,7 +272,8 @@ function predictFrame(frame: Uint8Array): FrameStep | { refusal: RegExp } {
  * id, and whether the response description of that API and version reads it exactly.
  */
 export function responseProblems(frame: Uint8Array, expected: ExpectedAnswer): { problems: string[]; body?: Record<string, unknown> } {
-  if (expected.apiKey === RAW_SASL_TOKEN) return { problems: frame.length === 0 ? [] : [`a raw SASL answer of ${frame.length} bytes, expected an empty frame`] };
+  if (expected.apiKey === RAW_SASL_ACCEPTED) return { problems: frame.length === 0 ? [] : [`a raw SASL answer of ${frame.length} bytes, expected an empty frame`] };
+  if (expected.apiKey === RAW_SASL_REFUSED) return { problems: frame.length > 0 ? [] : ['an empty raw SASL answer (success) to a malformed token'] };
   const spec = apiSpec(expected.apiKey)!;
   const reader = new KafkaReader(frame);
   try {

@@ -48,7 +48,10 @@ export class KafkaConnection {
   principal: Principal | null = null;
   /** Handler-owned per-connection state (SASL progress and the like). */
   readonly state = new Map<string, unknown>();
-  /** Set by a handler whose response is the last (a failed authentication): closed once it is written. */
+  /**
+   * Set by a handler whose response is the last (a failed authentication), before its first await:
+   * the connection closes once that response is written, and nothing after the request is read.
+   */
   closeAfterResponse = false;
   private closing = false;
   /** The writes of the responses, chained in request order. */
@@ -76,9 +79,7 @@ export class KafkaConnection {
     this.inOrder(async () => this.end());
   }
 
-  /** Ends the connection now, after what was written so far. */
-  end(): void {
-    this.closing = true;
+  private end(): void {
     this.socket.end();
     // A peer that never reads would keep a half-closed socket forever.
     setTimeout(() => this.socket.destroy(), 5_000).unref();
@@ -151,9 +152,11 @@ export class KafkaListener {
         inFlight--;
         inFlightBytes -= frame.byteLength;
         if (bytes && socket.writable) socket.write(bytes);
-        if (conn.closeAfterResponse && !conn.isClosed) conn.end();
         cutFrames();
       });
+      // Read now, while it is this request's: a later request's handler may set it before this
+      // request's answer is written (a failed raw SASL token pipelined behind its handshake).
+      if (conn.closeAfterResponse) conn.close();
     };
     /** Dispatches the whole frames received while there is room, then reads on or pauses. */
     const cutFrames = () => {

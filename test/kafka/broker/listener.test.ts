@@ -15,6 +15,8 @@ const IN_FLIGHT_MAX = 64;
 const ANSWER = 1;
 const HOLD = 2;
 const REFUSE = 3;
+/** Answered, as the last answer on the connection (a failed authentication). */
+const LAST = 4;
 
 /** Answers a frame with its sequence number (in a body of `answerBytes`), holds it until released, or closes. */
 class TestingHandler implements FrameHandler {
@@ -34,6 +36,7 @@ class TestingHandler implements FrameHandler {
       conn.close();
       return null;
     }
+    if (tag === LAST) conn.closeAfterResponse = true;
     if (tag === HOLD) await new Promise<void>((resolve) => this.held.push(resolve));
     const out = Buffer.alloc(4 + this.answerBytes);
     out.writeInt32BE(this.answerBytes, 0);
@@ -161,6 +164,18 @@ describe('kafka listener', () => {
     await c.closed;
     expect(c.answers).toEqual([0, 1]);
     expect(handler.calls).toBe(3);
+  });
+
+  it('listener: an answer that must be the last is written after the answers before it, then the connection closes', async () => {
+    const handler = new TestingHandler();
+    const { port } = await start(handler);
+    const c = await connect(port);
+    c.socket.write(Buffer.concat([frame(HOLD, 0), frame(LAST, 1), frame(ANSWER, 2)]));
+    await handler.reached(2);
+    handler.release();
+    await c.closed;
+    expect(c.answers).toEqual([0, 1]);
+    expect(handler.calls).toBe(2);
   });
 
   it(`listener: at most ${IN_FLIGHT_MAX} requests of a connection are in progress; the rest wait in TCP until answers leave`, async () => {
