@@ -16,14 +16,18 @@ export type BucketHash = (encodedBucketKey: Uint8Array) => number;
  * Kafka's default partitioner over what a Kafka client sends as the record key: the `key` bytes of a
  * raw-format table (a topic created through Kafka), else the canonical key JSON (key-json.ts).
  */
-function kafkaHash(def: TableDefinition, bucketKeyColumns: readonly Column[]): BucketHash {
-  const raw = property(def, 'kafka.record-format') === 'raw';
+function kafkaRowHash(def: TableDefinition, bucketKeyColumns: readonly Column[]): (row: Row) => number {
+  if (property(def, 'kafka.record-format') === 'raw') return (row) => toPositive(murmur2(row.key as Uint8Array));
+  return (row) => toPositive(murmur2(canonicalKeyBytes(bucketKeyColumns, row)));
+}
+
+/** The same hash of an encoded bucket key (the primary-key paths route encoded keys). */
+function kafkaHash(rowHash: (row: Row) => number, bucketKeyColumns: readonly Column[]): BucketHash {
   return (encoded) => {
     const values = decodeKey(bucketKeyColumns, encoded);
-    if (raw) return toPositive(murmur2(values[0] as Uint8Array));
     const row: Row = {};
     bucketKeyColumns.forEach((c, i) => { row[c.name] = values[i] as Value; });
-    return toPositive(murmur2(canonicalKeyBytes(bucketKeyColumns, row)));
+    return rowHash(row);
   };
 }
 
@@ -40,15 +44,16 @@ export class BucketRouter {
   /** The primary-key columns in key-encoding order (bucket key first); none for a log table. */
   readonly keyColumns: readonly Column[];
   private readonly hash: BucketHash;
-  private readonly kafka: boolean;
+  /** Kafka's partitioner hashes a row's record key, not its order-preserving encoding: no key is encoded to route a row. */
+  private readonly rowHash: ((row: Row) => number) | undefined;
 
   constructor(def: TableDefinition) {
     const named = (names: readonly string[]) => names.map((n) => def.columns.find((c) => c.name === n)!);
     this.buckets = def.buckets;
     this.bucketKeyColumns = named(def.bucketKey);
     this.keyColumns = named(def.primaryKey.length > 0 ? keyEncodingOrder(def) : []);
-    this.kafka = property(def, 'table.bucket.function') === 'kafka';
-    this.hash = this.kafka ? kafkaHash(def, this.bucketKeyColumns) : (bytes) => murmur3_32(bytes, 0);
+    this.rowHash = property(def, 'table.bucket.function') === 'kafka' ? kafkaRowHash(def, this.bucketKeyColumns) : undefined;
+    this.hash = this.rowHash ? kafkaHash(this.rowHash, this.bucketKeyColumns) : (bytes) => murmur3_32(bytes, 0);
   }
 
   /** Whether rows are routed by key; without a bucket key a request goes to one bucket round-robin. */
@@ -58,7 +63,7 @@ export class BucketRouter {
 
   /** How keys are placed, in words for a refusal (a Kafka producer must place keys the same way). */
   describeHash(): string {
-    return this.kafka
+    return this.rowHash
       ? "Kafka's default partitioner (murmur2 of the record key)"
       : "lakestream's murmur3 of the order-preserving key, which Kafka partitioners do not compute (a table created with table.bucket.function = kafka uses Kafka's)";
   }
@@ -70,7 +75,9 @@ export class BucketRouter {
 
   /** The bucket of a row (or of a prefix-lookup prefix: any object holding the bucket-key columns). */
   ofRow(row: Row): number {
-    return this.buckets === 1 ? 0 : this.ofBucketKey(encodedRowKey(this.bucketKeyColumns, row));
+    if (this.buckets === 1) return 0;
+    if (this.rowHash) return this.rowHash(row) % this.buckets;
+    return this.ofBucketKey(encodedRowKey(this.bucketKeyColumns, row));
   }
 
   /** The bucket of an encoded primary key: its bucket-key columns come first, so their encoding is a prefix of it. */

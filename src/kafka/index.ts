@@ -3,10 +3,9 @@
  * and its HTTP route `GET /v1/kafka/groups`), starts it after HTTP listens, and stops it first at
  * shutdown. Off with `--kafka-listener none`.
  */
-import net from 'node:net';
-import { LakestreamError } from '../common/errors.js';
 import type { Server } from '../server/app.js';
 import type { ServerConfig } from '../server/config.js';
+import { checkPortFree, listenFailure, type ListenSetting } from '../server/port-check.js';
 import type { ServerExtension } from '../server/serve.js';
 import { loadTls } from '../server/tls.js';
 import { Access } from './broker/access.js';
@@ -23,27 +22,10 @@ import { TableOffsetStore } from './groups/offsets.js';
 
 type Address = { host: string; port: number };
 
-function bindFailure(err: unknown, at: Address): Error {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const where = `${at.host}:${at.port}`;
-  if (code === 'EADDRINUSE') return new LakestreamError('INVALID_PARAMETER', `--kafka-listener ${where} is already in use (a Kafka broker or another lakestream listens there); stop it, pick another address, or turn Kafka off with --kafka-listener none`);
-  if (code === 'EACCES') return new LakestreamError('INVALID_PARAMETER', `--kafka-listener ${where}: not allowed to listen there (ports below 1024 need privileges); pick another port`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new LakestreamError('INVALID_PARAMETER', `--kafka-listener ${where}: no such local address`);
-  return err instanceof Error ? err : new Error(String(err));
-}
-
-async function probe(at: Address): Promise<void> {
-  if (at.port === 0) return;
-  const server = net.createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: at.host, port: at.port, exclusive: true }, resolve);
-    });
-  } catch (err) {
-    throw bindFailure(err, at);
-  }
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+/** Refusals name --kafka-listener, as the HTTP port's name --port. */
+function kafkaSetting(at: Address): ListenSetting {
+  const named = `--kafka-listener ${at.host}:${at.port}`;
+  return { port: named, host: named, flag: '--kafka-listener (or none)' };
 }
 
 async function brokerContext(config: ServerConfig, server: Server, advertised: Address): Promise<BrokerContext> {
@@ -74,7 +56,7 @@ export function kafkaExtension(config: ServerConfig): ServerExtension[] {
   let broker: BrokerContext | undefined;
   return [{
     name: 'kafka',
-    checkPorts: () => probe(listen),
+    checkPorts: () => checkPortFree(listen.host, listen.port, kafkaSetting(listen)),
     async attach(server) {
       broker = await brokerContext(config, server, advertised);
       groupRoutes(server.app, broker.groups, broker.topics);
@@ -91,7 +73,7 @@ export function kafkaExtension(config: ServerConfig): ServerExtension[] {
         }, new KafkaBroker(ctx));
       } catch (err) {
         ctx.groups.coordinator.shutdown();
-        throw bindFailure(err, listen);
+        throw listenFailure(err, listen.host, listen.port, kafkaSetting(listen));
       }
       Object.assign(advertised, config.kafkaAdvertisedListener ?? { host: listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host, port: listener.port });
       const address = `${listen.host}:${listener.port}`;

@@ -150,3 +150,15 @@ export async function stopClients(): Promise<void> {
 export function logLines(output: string, msg: string): Record<string, unknown>[] {
   return jsonLines<Record<string, unknown>>(output).filter((l) => typeof l.msg === 'string' && l.msg.startsWith(msg));
 }
+
+/** What kcat -J prints of a record; header names and values alternate in `headers`. */
+export interface KcatRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  tstype: string;
+  ts: number;
+  key: string | null;
+  payload: string | null;
+  headers?: (string | null)[];
+}

@@ -9,16 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaPartition } from '../../src/common/murmur2.js';
 import { encodeHeaders } from '../../src/kafka/records/record-headers.js';
 import { call, startServer, type ServerProcess } from './helpers.js';
-import { jsonLines, kcat, logLines, python, stopClients, waitFor } from './kafka-helpers.js';
-
-interface KcatRecord {
-  partition: number;
-  offset: number;
-  ts: number;
-  key: string | null;
-  payload: string | null;
-  headers?: (string | null)[];
-}
+import { jsonLines, kcat, logLines, python, stopClients, waitFor, type KcatRecord } from './kafka-helpers.js';
 
 let server: ServerProcess;
 let broker: string;

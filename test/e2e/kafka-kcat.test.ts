@@ -7,24 +7,13 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaPartition } from '../../src/common/murmur2.js';
 import { call, startServer, type ServerProcess } from './helpers.js';
-import { jsonLines, kcat, logLines, python, stopClients, waitFor } from './kafka-helpers.js';
+import { jsonLines, kcat, logLines, python, stopClients, waitFor, type KcatRecord } from './kafka-helpers.js';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 const PARTITIONS = 3;
 const RECORDS_PER_PARTITION = 30;
 const COMPACT_PARTITIONS = 4;
 
-/** What kcat -J prints of a record; header names and values alternate in `headers`. */
-interface KcatRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  tstype: string;
-  ts: number;
-  key: string | null;
-  payload: string | null;
-  headers?: (string | null)[];
-}
 
 let server: ServerProcess;
 let broker: string;

@@ -19,7 +19,8 @@ export async function offsetForTimestamp(table: TableRuntime, partition: number,
   const raw = topicFormat(table.definition) === 'raw';
   let offset = await log.offsetForTimestamp(raw ? timestamp - CLOCK_SKEW_MS : timestamp);
   const column = raw ? 'timestamp' : '_commit_timestamp';
-  const columns = table.definition.columns.filter((c) => c.name === 'timestamp' || !raw).slice(0, raw ? 1 : 0);
+  // Only the column searched is read: the `timestamp` column, or none (the system columns carry commit times).
+  const columns = raw ? table.definition.columns.filter((c) => c.name === 'timestamp') : [];
   while (offset < end) {
     const slice = sliceRecords(await log.read(offset, { maxBytes: SCAN_BYTES }), offset, Number(end - offset), columns);
     if (slice.batches.length === 0) return undefined;
